@@ -1,0 +1,65 @@
+/**
+ * Timing helpers for benchmarks: run an operation repeatedly for a time budget and report
+ * throughput. Benchmarks print figures; they never assert on them (timings belong here, not in
+ * tests).
+ */
+
+export interface BenchResult {
+  /** Group, e.g. "codec". */
+  suite: string;
+  name: string;
+  megabytesPerSecond: number;
+  recordsPerSecond: number;
+  /** Throughput relative to the suite's baseline measured in the same run (1 = as fast). */
+  ratioToBaseline: number | null;
+  baselineName: string | null;
+  p50Ms?: number;
+  p99Ms?: number;
+}
+
+export interface Throughput {
+  megabytesPerSecond: number;
+  recordsPerSecond: number;
+}
+
+const MEGABYTE = 1_000_000;
+
+/**
+ * Calls `operation` until `budgetMs` has passed (after a short warm-up) and returns throughput,
+ * counting `bytesPerCall` and `recordsPerCall` for each call.
+ */
+export function measureThroughput(operation: () => void, bytesPerCall: number, recordsPerCall: number, budgetMs: number): Throughput {
+  const warmUpUntil = performance.now() + Math.min(100, budgetMs / 4);
+  while (performance.now() < warmUpUntil) operation();
+  let calls = 0;
+  const start = performance.now();
+  const deadline = start + budgetMs;
+  let now = start;
+  while (now < deadline) {
+    for (let index = 0; index < 8; index++) operation();
+    calls += 8;
+    now = performance.now();
+  }
+  const seconds = (now - start) / 1000;
+  return {
+    megabytesPerSecond: (calls * bytesPerCall) / MEGABYTE / seconds,
+    recordsPerSecond: (calls * recordsPerCall) / seconds,
+  };
+}
+
+/** Prints results as an aligned table. */
+export function printTable(results: readonly BenchResult[]): void {
+  const rows = results.map((result) => [
+    result.suite,
+    result.name,
+    result.megabytesPerSecond.toFixed(1),
+    result.recordsPerSecond >= 1 ? Math.round(result.recordsPerSecond).toLocaleString('en-US') : '-',
+    result.ratioToBaseline === null ? '-' : `${result.ratioToBaseline.toFixed(2)}× ${result.baselineName}`,
+  ]);
+  const header = ['suite', 'benchmark', 'MB/s', 'records/s', 'vs baseline (same run)'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => (column >= 2 && column <= 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}

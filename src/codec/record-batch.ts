@@ -1,0 +1,293 @@
+/**
+ * Record batch v2 as a whole: encode records into a batch, decode a batch into records, and
+ * validate a batch's records without building them. The header layout is in
+ * ./record-batch-header.ts, one record's layout in ./record.ts.
+ *
+ * Encoding sizes everything first and writes into one buffer (two for a compressed batch), so a
+ * batch costs one allocation plus one per compression. Decoded keys and values are views into the
+ * batch (or its decompressed records), never copies.
+ */
+
+import { writeInt64 } from './byte-reader.js';
+import { CodecError } from './codec-error.js';
+import {
+  compress,
+  compressionName,
+  CompressionId,
+  decompress,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type CompressionName,
+} from './compression.js';
+import { crc32c } from './crc32c.js';
+import { RecordCursor, recordBodySize, writeRecord, type DecodedRecord, type RecordInput } from './record.js';
+import {
+  Attribute,
+  BATCH_HEADER_BYTES,
+  BATCH_LENGTH_PREFIX_BYTES,
+  compressionIdOf,
+  CRC_START,
+  Field,
+  readBatchHeader,
+  RECORD_BATCH_MAGIC,
+  validateBatchFrame,
+  type RecordBatchHeader,
+} from './record-batch-header.js';
+import { varintSize } from './varint.js';
+
+export const NO_PRODUCER_ID = -1;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+export const NO_PARTITION_LEADER_EPOCH = -1;
+
+export interface EncodeBatchOptions {
+  compression?: CompressionName;
+  baseOffset?: number;
+  partitionLeaderEpoch?: number;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  transactional?: boolean;
+  control?: boolean;
+  /** Timestamp type LogAppendTime (attributes bit 3) instead of CreateTime. */
+  logAppendTime?: boolean;
+  /** Defaults to the first record's timestamp, as Kafka's producer does. */
+  baseTimestamp?: number;
+  /** Offset deltas of the records (strictly increasing); defaults to 0, 1, 2, … */
+  offsetDeltas?: readonly number[];
+  /** Timestamp for records that carry none; defaults to Date.now(). */
+  nowMs?: number;
+}
+
+export interface DecodedBatch {
+  header: RecordBatchHeader;
+  records: DecodedRecord[];
+}
+
+export interface BatchRecordsSummary {
+  /** Total bytes of the batch. */
+  sizeBytes: number;
+  recordCount: number;
+  /** Largest record timestamp (for LogAppendTime batches: the header's maxTimestamp). -1 if empty. */
+  maxTimestamp: number;
+  /** Offset delta of the record with the largest timestamp (the first such). */
+  offsetDeltaOfMaxTimestamp: number;
+}
+
+export interface DecodeOptions {
+  /** Limit on the decompressed size of a compressed batch's records. */
+  maxDecompressedBytes?: number;
+}
+
+const INT32_MAX = 0x7fffffff;
+
+function checkInt(value: number, min: number, max: number, what: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new CodecError('INVALID_ARGUMENT', `${what} ${value} is outside [${min}, ${max}]`);
+  }
+  return value;
+}
+
+function checkTimestamp(timestamp: number): number {
+  if (!Number.isSafeInteger(timestamp)) throw new CodecError('INVALID_ARGUMENT', `timestamp ${timestamp} is not an integer number of milliseconds`);
+  return timestamp;
+}
+
+function attributesFor(options: EncodeBatchOptions, compression: CompressionName): number {
+  let attributes = CompressionId[compression];
+  if (options.logAppendTime) attributes |= Attribute.logAppendTime;
+  if (options.transactional) attributes |= Attribute.transactional;
+  if (options.control) attributes |= Attribute.control;
+  return attributes;
+}
+
+function offsetDeltasFor(records: readonly RecordInput[], given: readonly number[] | undefined): readonly number[] {
+  if (given === undefined) return records.map((_, index) => index);
+  if (given.length !== records.length) {
+    throw new CodecError('INVALID_ARGUMENT', `${given.length} offset deltas for ${records.length} records`);
+  }
+  let previous = -1;
+  for (const delta of given) {
+    if (checkInt(delta, 0, INT32_MAX, 'offset delta') <= previous) {
+      throw new CodecError('INVALID_ARGUMENT', 'offset deltas must be strictly increasing');
+    }
+    previous = delta;
+  }
+  return given;
+}
+
+/** Encodes `records` (at least one) into a record batch v2. */
+export function encodeRecordBatch(records: readonly RecordInput[], options: EncodeBatchOptions = {}): Buffer {
+  if (records.length === 0) throw new CodecError('INVALID_ARGUMENT', 'a record batch needs at least one record');
+  const compression = options.compression ?? 'none';
+  const nowMs = options.nowMs ?? Date.now();
+  const offsetDeltas = offsetDeltasFor(records, options.offsetDeltas);
+  const timestamps = records.map((record) => checkTimestamp(record.timestamp ?? nowMs));
+  const baseTimestamp = options.baseTimestamp ?? timestamps[0]!;
+  const maxTimestamp = timestamps.reduce((max, timestamp) => (timestamp > max ? timestamp : max));
+
+  const bodySizes = new Int32Array(records.length);
+  let recordsBytes = 0;
+  for (let index = 0; index < records.length; index++) {
+    const bodySize = recordBodySize(records[index]!, timestamps[index]! - baseTimestamp, offsetDeltas[index]!);
+    bodySizes[index] = bodySize;
+    recordsBytes += varintSize(bodySize) + bodySize;
+  }
+
+  const uncompressed = compression === 'none';
+  const batch = Buffer.allocUnsafe(uncompressed ? BATCH_HEADER_BYTES + recordsBytes : BATCH_HEADER_BYTES);
+  const recordsBuffer = uncompressed ? batch : Buffer.allocUnsafe(recordsBytes);
+  let position = uncompressed ? BATCH_HEADER_BYTES : 0;
+  for (let index = 0; index < records.length; index++) {
+    position = writeRecord(recordsBuffer, position, records[index]!, bodySizes[index]!, timestamps[index]! - baseTimestamp, offsetDeltas[index]!);
+  }
+
+  const header = {
+    baseOffset: options.baseOffset ?? 0,
+    partitionLeaderEpoch: options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH,
+    attributes: attributesFor(options, compression),
+    lastOffsetDelta: offsetDeltas[offsetDeltas.length - 1]!,
+    baseTimestamp,
+    maxTimestamp,
+    producerId: options.producerId ?? NO_PRODUCER_ID,
+    producerEpoch: options.producerEpoch ?? NO_PRODUCER_EPOCH,
+    baseSequence: options.baseSequence ?? NO_SEQUENCE,
+    recordCount: records.length,
+  };
+  if (uncompressed) {
+    writeHeader(batch, header);
+    return batch;
+  }
+  const compressed = compress(compression, recordsBuffer);
+  const whole = Buffer.concat([batch, compressed]);
+  writeHeader(whole, header);
+  return whole;
+}
+
+type HeaderFields = Omit<RecordBatchHeader, 'batchLength' | 'magic' | 'crc'>;
+
+/** Writes the header fields, batchLength and magic into `batch`, then its CRC. */
+function writeHeader(batch: Buffer, header: HeaderFields): void {
+  checkInt(header.partitionLeaderEpoch, -0x80000000, INT32_MAX, 'partition leader epoch');
+  checkInt(header.producerEpoch, -0x8000, 0x7fff, 'producer epoch');
+  checkInt(header.baseSequence, -0x80000000, INT32_MAX, 'base sequence');
+  writeInt64(batch, Field.baseOffset, header.baseOffset);
+  batch.writeInt32BE(batch.length - BATCH_LENGTH_PREFIX_BYTES, Field.batchLength);
+  batch.writeInt32BE(header.partitionLeaderEpoch, Field.partitionLeaderEpoch);
+  batch.writeInt8(RECORD_BATCH_MAGIC, Field.magic);
+  batch.writeInt16BE(header.attributes, Field.attributes);
+  batch.writeInt32BE(header.lastOffsetDelta, Field.lastOffsetDelta);
+  writeInt64(batch, Field.baseTimestamp, header.baseTimestamp);
+  writeInt64(batch, Field.maxTimestamp, header.maxTimestamp);
+  writeInt64(batch, Field.producerId, header.producerId);
+  batch.writeInt16BE(header.producerEpoch, Field.producerEpoch);
+  batch.writeInt32BE(header.baseSequence, Field.baseSequence);
+  batch.writeInt32BE(header.recordCount, Field.recordCount);
+  batch.writeUInt32BE(crc32c(batch.subarray(CRC_START)), Field.crc);
+}
+
+/** The batch's record bytes, decompressed if needed, with where they lie in the returned buffer. */
+function recordBytesOf(batch: Buffer, position: number, sizeBytes: number, options: DecodeOptions): { bytes: Buffer; start: number; end: number } {
+  const attributes = batch.readInt16BE(position + Field.attributes);
+  const codec = compressionName(compressionIdOf(attributes));
+  const start = position + BATCH_HEADER_BYTES;
+  const end = position + sizeBytes;
+  if (codec === 'none') return { bytes: batch, start, end };
+  const bytes = decompress(codec, batch.subarray(start, end), options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES);
+  return { bytes, start: 0, end: bytes.length };
+}
+
+/**
+ * Walks every record of the batch at `position` (framing and CRC already valid), checking that the
+ * records fill the batch exactly, that there are recordCount of them, and that their offset deltas
+ * increase strictly and stay within lastOffsetDelta. Calls `onRecord` with the cursor at each one.
+ */
+function walkRecords(
+  batch: Buffer,
+  position: number,
+  sizeBytes: number,
+  options: DecodeOptions,
+  onRecord: (cursor: RecordCursor) => void,
+): void {
+  const recordCount = batch.readInt32BE(position + Field.recordCount);
+  const lastOffsetDelta = batch.readInt32BE(position + Field.lastOffsetDelta);
+  const { bytes, start, end } = recordBytesOf(batch, position, sizeBytes, options);
+  const cursor = new RecordCursor(bytes, start, end);
+  let previousOffsetDelta = -1;
+  for (let index = 0; index < recordCount; index++) {
+    if (cursor.atEnd) throw new CodecError('INVALID_RECORD', `batch at ${position}: header says ${recordCount} records, found ${index}`);
+    cursor.next();
+    if (cursor.offsetDelta <= previousOffsetDelta || cursor.offsetDelta > lastOffsetDelta) {
+      throw new CodecError('INVALID_RECORD', `batch at ${position}: record ${index} has offset delta ${cursor.offsetDelta} (previous ${previousOffsetDelta}, last ${lastOffsetDelta})`);
+    }
+    previousOffsetDelta = cursor.offsetDelta;
+    onRecord(cursor);
+  }
+  if (!cursor.atEnd) throw new CodecError('INVALID_RECORD', `batch at ${position}: ${cursor.reader.remaining} bytes after its ${recordCount} records`);
+}
+
+/**
+ * Full validation of the batch at `position`: framing and CRC, then every record (count, sizes,
+ * offset deltas, timestamps), without building record objects. Returns what storage needs to know.
+ */
+export function validateRecordBatch(batch: Buffer, position = 0, end = batch.length, options: DecodeOptions = {}): BatchRecordsSummary {
+  const sizeBytes = validateBatchFrame(batch, position, end);
+  const header = readBatchHeader(batch, position);
+  const logAppendTime = (header.attributes & Attribute.logAppendTime) !== 0;
+  const summary: BatchRecordsSummary = { sizeBytes, recordCount: header.recordCount, maxTimestamp: -1, offsetDeltaOfMaxTimestamp: -1 };
+  walkRecords(batch, position, sizeBytes, options, (cursor) => {
+    const timestamp = logAppendTime ? header.maxTimestamp : timestampOf(header.baseTimestamp, cursor.timestampDelta);
+    if (timestamp > summary.maxTimestamp) {
+      summary.maxTimestamp = timestamp;
+      summary.offsetDeltaOfMaxTimestamp = cursor.offsetDelta;
+    }
+  });
+  return summary;
+}
+
+function timestampOf(baseTimestamp: number, timestampDelta: number): number {
+  const timestamp = baseTimestamp + timestampDelta;
+  if (!Number.isSafeInteger(timestamp)) throw new CodecError('INT64_OUT_OF_RANGE', `record timestamp ${timestamp} is out of range`);
+  return timestamp;
+}
+
+/** Decodes the batch at `position` (validating framing, CRC and every record) into its records. */
+export function decodeRecordBatch(batch: Buffer, position = 0, end = batch.length, options: DecodeOptions = {}): DecodedBatch {
+  const sizeBytes = validateBatchFrame(batch, position, end);
+  const header = readBatchHeader(batch, position);
+  const logAppendTime = (header.attributes & Attribute.logAppendTime) !== 0;
+  const records: DecodedRecord[] = [];
+  walkRecords(batch, position, sizeBytes, options, (cursor) => {
+    const timestamp = logAppendTime ? header.maxTimestamp : timestampOf(header.baseTimestamp, cursor.timestampDelta);
+    records.push(cursor.toRecord(header.baseOffset, timestamp));
+  });
+  return { header, records };
+}
+
+/**
+ * Decodes consecutive batches from `bytes` (as a fetch or a segment file holds them). A partial
+ * batch at the very end (a fetch may end in one) is ignored when `allowPartialTail` is set.
+ */
+export function decodeRecordBatches(bytes: Buffer, options: DecodeOptions & { allowPartialTail?: boolean } = {}): DecodedBatch[] {
+  const batches: DecodedBatch[] = [];
+  let position = 0;
+  while (position < bytes.length) {
+    const remaining = bytes.length - position;
+    if (options.allowPartialTail && (remaining < BATCH_HEADER_BYTES || bytes.readInt32BE(position + Field.batchLength) + BATCH_LENGTH_PREFIX_BYTES > remaining)) break;
+    const decoded = decodeRecordBatch(bytes, position, bytes.length, options);
+    batches.push(decoded);
+    position += decoded.header.batchLength + BATCH_LENGTH_PREFIX_BYTES;
+  }
+  return batches;
+}
+
+/**
+ * Rewrites the batch's maxTimestamp and timestamp type and recomputes its CRC (the broker does
+ * this when a client's maxTimestamp is wrong, or to stamp LogAppendTime).
+ */
+export function setMaxTimestamp(batch: Buffer, position: number, maxTimestamp: number, logAppendTime: boolean): void {
+  const sizeBytes = batch.readInt32BE(position + Field.batchLength) + BATCH_LENGTH_PREFIX_BYTES;
+  const attributes = batch.readInt16BE(position + Field.attributes);
+  batch.writeInt16BE(logAppendTime ? attributes | Attribute.logAppendTime : attributes & ~Attribute.logAppendTime, position + Field.attributes);
+  writeInt64(batch, position + Field.maxTimestamp, maxTimestamp);
+  batch.writeUInt32BE(crc32c(batch.subarray(position + CRC_START, position + sizeBytes)), position + Field.crc);
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs, installed idempotently and quietly (CI runs as root).
+# None yet: the codec and storage tests need only Node. Interop issues add kcat here.
+set -euo pipefail
+packages=()
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
