@@ -3,3 +3,4 @@
  * batches; the broker, clients and storage are added here as they land.
  */
 export * from './codec/index.js';
+export * from './storage/index.js';

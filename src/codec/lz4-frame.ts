@@ -86,8 +86,8 @@ const TOKEN_LENGTH_CONTINUES = 15;
 const LENGTH_BYTE_CONTINUES = 255;
 /** A match copies at least 4 bytes; the token holds the length minus 4. */
 const MIN_MATCH_BYTES = 4;
-/** Matches up to this long are copied byte by byte: cheaper than a copyWithin call. */
-const SHORT_MATCH_BYTES = 32;
+/** Literal runs and matches up to this long are copied byte by byte in linked blocks. */
+const SHORT_COPY_BYTES = 32;
 
 /** What Kafka writes: version 01 + independent blocks; 64 KiB block max size. */
 const KAFKA_FLG = FLG_VERSION_01 | FLG_BLOCK_INDEPENDENCE;
@@ -332,49 +332,95 @@ function decodeLinkedBlock(
     decodeIndependentBlock(frame, dataStart, dataEnd, blockMaxBytes, output, isLastBlock);
     return;
   }
-  const blockOutputEnd = output.length + blockMaxBytes;
+  const target = output.reserve(blockMaxBytes);
+  const outputLimit = Math.min(output.length + blockMaxBytes, output.maxBytes);
+  let written = output.length;
   let position = dataStart;
   for (;;) {
     // A sequence: token (high nibble literal run length, low nibble match length - 4), extra
     // literal length bytes, literals, 2-byte match offset, extra match length bytes. The last
     // sequence of a block stops after its literals.
-    const token = frame[position++];
-    if (token === undefined || position > dataEnd) throw corrupt(`LZ4 block at ${dataStart} ends after a match`);
-    const literals = readLength(frame, position, dataEnd, token >> 4);
-    position = literals.position;
-    if (position + literals.bytes > dataEnd) throw corrupt(`LZ4 literal run at ${position} runs past its block`);
-    checkBlockOutput(output.length + literals.bytes, blockOutputEnd, dataStart);
-    output.append(frame, position, position + literals.bytes, false);
-    position += literals.bytes;
-    if (position === dataEnd) return;
+    if (position >= dataEnd) throw corrupt(`LZ4 block at ${dataStart} ends after a match`);
+    const token = frame[position++] ?? 0;
+    let literalBytes = token >> 4;
+    if (literalBytes === TOKEN_LENGTH_CONTINUES) {
+      position = readLengthExtension(frame, position, dataEnd);
+      literalBytes += lengthExtensionBytes;
+    }
+    if (position + literalBytes > dataEnd) throw corrupt(`LZ4 literal run at ${position} runs past its block`);
+    if (written + literalBytes > outputLimit) throw blockOutputError(output, written + literalBytes, dataStart);
+    copyBytes(frame, position, target, written, literalBytes);
+    position += literalBytes;
+    written += literalBytes;
+    if (position === dataEnd) break;
 
     if (position + 2 > dataEnd) throw corrupt(`LZ4 block at ${dataStart} ends inside a match offset`);
-    const offsetBytes = frame.readUInt16LE(position);
-    if (offsetBytes === 0 || offsetBytes > output.length) {
+    const offsetBytes = (frame[position] ?? 0) | ((frame[position + 1] ?? 0) << 8);
+    position += 2;
+    if (offsetBytes === 0 || offsetBytes > written) {
       throw corrupt(`LZ4 match at ${position} refers ${offsetBytes} bytes back, before the start of the content`);
     }
-    const match = readLength(frame, position + 2, dataEnd, token & 0x0f);
-    position = match.position;
-    const matchBytes = match.bytes + MIN_MATCH_BYTES;
-    checkBlockOutput(output.length + matchBytes, blockOutputEnd, dataStart);
-    output.appendMatch(offsetBytes, matchBytes);
+    let matchBytes = (token & 0x0f) + MIN_MATCH_BYTES;
+    if ((token & 0x0f) === TOKEN_LENGTH_CONTINUES) {
+      position = readLengthExtension(frame, position, dataEnd);
+      matchBytes += lengthExtensionBytes;
+    }
+    if (written + matchBytes > outputLimit) throw blockOutputError(output, written + matchBytes, dataStart);
+    copyMatch(target, written, offsetBytes, matchBytes);
+    written += matchBytes;
   }
+  output.setLength(written);
 }
 
-/** A run length from its token nibble and, when that is 15, the extra bytes at `position`. */
-function readLength(frame: Buffer, position: number, dataEnd: number, tokenNibble: number): { bytes: number; position: number } {
-  let bytes = tokenNibble;
-  if (tokenNibble !== TOKEN_LENGTH_CONTINUES) return { bytes, position };
+/** Set by readLengthExtension (a second return value without allocating an object per call). */
+let lengthExtensionBytes = 0;
+
+/** Reads the extra bytes of a run length (after a token nibble of 15); returns the position after them. */
+function readLengthExtension(frame: Buffer, position: number, dataEnd: number): number {
+  lengthExtensionBytes = 0;
   for (;;) {
     if (position >= dataEnd) throw corrupt(`LZ4 block ends inside a run length at ${position}`);
     const lengthByte = frame[position++] ?? 0;
-    bytes += lengthByte;
-    if (lengthByte !== LENGTH_BYTE_CONTINUES) return { bytes, position };
+    lengthExtensionBytes += lengthByte;
+    if (lengthByte !== LENGTH_BYTE_CONTINUES) return position;
   }
 }
 
-function checkBlockOutput(outputBytes: number, blockOutputEnd: number, dataStart: number): void {
-  if (outputBytes > blockOutputEnd) throw corrupt(`LZ4 block at ${dataStart} decompresses to more than the block max size`);
+function blockOutputError(output: OutputBuffer, neededBytes: number, dataStart: number): CodecError {
+  return neededBytes > output.maxBytes
+    ? outputLimitError(output.maxBytes)
+    : corrupt(`LZ4 block at ${dataStart} decompresses to more than the block max size`);
+}
+
+/** Copies source[start, start + bytes) to target[at..]; short runs byte by byte (cheaper than a call into C++). */
+function copyBytes(source: Buffer, start: number, target: Buffer, at: number, bytes: number): void {
+  if (bytes > SHORT_COPY_BYTES) {
+    source.copy(target, at, start, start + bytes);
+    return;
+  }
+  for (let i = 0; i < bytes; i++) target[at + i] = source[start + i] ?? 0;
+}
+
+/**
+ * Writes `matchBytes` bytes at target[at..] copied from `offsetBytes` back (1 <= offsetBytes <= at).
+ * When the match overlaps what it writes, the bytes repeat with period offsetBytes, as LZ4 defines it.
+ */
+function copyMatch(target: Buffer, at: number, offsetBytes: number, matchBytes: number): void {
+  const source = at - offsetBytes;
+  if (matchBytes <= SHORT_COPY_BYTES) {
+    // Byte by byte, forwards: an overlapping match reads bytes it has just written.
+    for (let i = 0; i < matchBytes; i++) target[at + i] = target[source + i] ?? 0;
+    return;
+  }
+  let copiedBytes = 0;
+  while (copiedBytes < matchBytes) {
+    // Everything from `source` up to the write position repeats with period offsetBytes, and
+    // copiedBytes is a multiple of it, so copying on from `source` continues the pattern; the
+    // repeated stretch doubles each round.
+    const chunkBytes = Math.min(matchBytes - copiedBytes, offsetBytes + copiedBytes);
+    target.copyWithin(at + copiedBytes, source, source + chunkBytes);
+    copiedBytes += chunkBytes;
+  }
 }
 
 function verifyXxh32(bytes: Buffer, stored: number, what: string): void {
@@ -387,63 +433,43 @@ function verifyXxh32(bytes: Buffer, stored: number, what: string): void {
 /** The decompressed content so far, in a buffer that doubles as needed up to the output limit. */
 class OutputBuffer {
   private bytes: Buffer | undefined;
-  length = 0;
+  private writtenBytes = 0;
 
   constructor(
-    private readonly maxBytes: number,
+    readonly maxBytes: number,
     private readonly initialBytesGuess: number,
   ) {}
 
-  /** Appends source[start..end). The first append of a frame's only block allocates exactly its size. */
-  append(source: Buffer, start: number, end: number, isLastAppend: boolean): void {
-    const neededBytes = this.checkedLength(end - start);
-    const target = this.bufferWithRoomFor(neededBytes, isLastAppend);
-    source.copy(target, this.length, start, end);
-    this.length = neededBytes;
+  get length(): number {
+    return this.writtenBytes;
   }
 
-  /**
-   * Appends `matchBytes` bytes copied from `offsetBytes` back (1 <= offsetBytes <= length). When the
-   * match overlaps what it writes, the bytes repeat with period offsetBytes, as LZ4 defines it; the
-   * copy then doubles the repeated stretch each round instead of going byte by byte.
-   */
-  appendMatch(offsetBytes: number, matchBytes: number): void {
-    const target = this.bufferWithRoomFor(this.checkedLength(matchBytes), false);
-    const source = this.length - offsetBytes;
-    if (matchBytes <= SHORT_MATCH_BYTES) {
-      // Byte by byte, forwards: an overlapping match reads bytes it has just written.
-      for (let i = 0; i < matchBytes; i++) target[this.length + i] = target[source + i] ?? 0;
-      this.length += matchBytes;
-      return;
-    }
-    let copiedBytes = 0;
-    while (copiedBytes < matchBytes) {
-      // Everything from `source` up to the write position repeats with period offsetBytes, and
-      // copiedBytes is a multiple of it: copying from `source` continues the pattern.
-      const chunkBytes = Math.min(matchBytes - copiedBytes, offsetBytes + copiedBytes);
-      target.copyWithin(this.length + copiedBytes, source, source + chunkBytes);
-      copiedBytes += chunkBytes;
-    }
-    this.length += matchBytes;
+  /** Appends source[start..end). The first append of a frame's only block allocates exactly its size. */
+  append(source: Buffer, start: number, end: number, isLastAppend: boolean): void {
+    const neededBytes = this.writtenBytes + (end - start);
+    if (neededBytes > this.maxBytes) throw outputLimitError(this.maxBytes);
+    const target = this.bufferWithRoomFor(neededBytes, isLastAppend);
+    source.copy(target, this.writtenBytes, start, end);
+    this.writtenBytes = neededBytes;
+  }
+
+  /** The buffer, with room for `extraBytes` more (or up to the limit); write into it, then setLength. */
+  reserve(extraBytes: number): Buffer {
+    return this.bufferWithRoomFor(Math.min(this.writtenBytes + extraBytes, this.maxBytes), false);
+  }
+
+  setLength(bytes: number): void {
+    this.writtenBytes = bytes;
   }
 
   /** Everything written so far (a view). */
   view(): Buffer {
-    return this.bytes === undefined ? Buffer.alloc(0) : this.bytes.subarray(0, this.length);
+    return this.bytes === undefined ? Buffer.alloc(0) : this.bytes.subarray(0, this.writtenBytes);
   }
 
   toBuffer(): Buffer {
     if (this.bytes === undefined) return Buffer.alloc(0);
-    return this.length === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.length);
-  }
-
-  /** The length after appending `appendBytes`, if that stays within the limit. */
-  private checkedLength(appendBytes: number): number {
-    const neededBytes = this.length + appendBytes;
-    if (neededBytes > this.maxBytes) {
-      throw new CodecError('INVALID_LENGTH', `LZ4 frame decompresses to more than the limit of ${this.maxBytes} bytes`);
-    }
-    return neededBytes;
+    return this.writtenBytes === this.bytes.length ? this.bytes : this.bytes.subarray(0, this.writtenBytes);
   }
 
   private bufferWithRoomFor(neededBytes: number, isLastAppend: boolean): Buffer {
@@ -453,7 +479,7 @@ class OutputBuffer {
     } else if (neededBytes > this.bytes.length) {
       const grownBytes = isLastAppend ? neededBytes : Math.min(this.maxBytes, Math.max(neededBytes, this.bytes.length * 2));
       const grown = Buffer.allocUnsafe(grownBytes);
-      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes.copy(grown, 0, 0, this.writtenBytes);
       this.bytes = grown;
     }
     return this.bytes;
@@ -465,6 +491,10 @@ class OutputBuffer {
 
 function corrupt(message: string): CodecError {
   return new CodecError('CORRUPT_COMPRESSED_DATA', message);
+}
+
+function outputLimitError(maxBytes: number): CodecError {
+  return new CodecError('INVALID_LENGTH', `LZ4 frame decompresses to more than the limit of ${maxBytes} bytes`);
 }
 
 /** The native binding needs a Buffer; a plain Uint8Array is viewed as one, anything else is a caller error. */

@@ -425,8 +425,9 @@ describe('linked blocks', () => {
   it('decodes matches that reach back into earlier blocks, up to the 64 KiB window', () => {
     const sequencePlan = fc.record({
       literals: fc.uint8Array({ maxLength: 40 }),
-      matchLength: fc.integer({ min: 4, max: 300 }),
-      reach: fc.oneof(fc.constant('farthest' as const), fc.nat()),
+      matchLength: fc.oneof(fc.integer({ min: 4, max: 300 }), fc.integer({ min: 1000, max: 6000 })),
+      // Farthest back allowed, close by (matches that overlap what they write), or anywhere.
+      reach: fc.oneof(fc.constant('farthest' as const), fc.integer({ min: 0, max: 40 }), fc.nat()),
     });
     const framePlan = fc.record({
       historySeed: fc.integer(),
@@ -469,7 +470,7 @@ describe('linked blocks', () => {
     );
   });
 
-  it('merges the history into first literal runs of every length encoding', () => {
+  it('decodes first literal runs of every length encoding, after any amount of history', () => {
     for (const historyBytes of [1, 14, 15, 16, 269, 270, 65_535, 65_536, 70_000]) {
       for (const literalBytes of [0, 1, 14, 15, 16, 254, 269, 270, 525]) {
         const history = pseudoRandomBytes(historyBytes, historyBytes);
@@ -494,6 +495,37 @@ describe('linked blocks', () => {
   it('rejects a first linked block that refers to before itself', () => {
     const block = encodeSequences([{ literals: Buffer.from('abcd'), match: { offset: 5, length: 4 } }, { literals: Buffer.alloc(12) }]);
     expectCodecError(() => decodeLz4Frame(buildFrame({ linked: true, blocks: [{ stored: block, uncompressed: false }] })), 'CORRUPT_COMPRESSED_DATA');
+  });
+
+  it('repeats overlapping matches with the period of their offset', () => {
+    const history = Buffer.from('abcdefgh');
+    for (const offset of [1, 2, 3, 7, 8]) {
+      for (const length of [4, 5, 31, 32, 33, 100, 5000]) {
+        const { frame, expected } = linkedFrame(history, [{ literals: Buffer.from('xyz'), match: { offset, length } }]);
+        expect(decodeLz4Frame(frame).equals(expected)).toBe(true);
+      }
+    }
+  });
+
+  it('rejects a linked block that ends after a match, or decompresses past the block max size', () => {
+    const history = rawBlock(Buffer.from('history'));
+    const endsAfterMatch = encodeSequences([{ literals: Buffer.from('ab'), match: { offset: 1, length: 4 } }]);
+    const tooLong = encodeSequences([{ literals: Buffer.alloc(0), match: { offset: 1, length: 64 * KIB + 1 } }, { literals: Buffer.alloc(12) }]);
+    for (const stored of [endsAfterMatch, tooLong]) {
+      expectCodecError(() => decodeLz4Frame(buildFrame({ linked: true, blocks: [history, { stored, uncompressed: false }] })), 'CORRUPT_COMPRESSED_DATA');
+    }
+    const justFits = encodeSequences([{ literals: Buffer.alloc(0), match: { offset: 1, length: 64 * KIB - 12 } }, { literals: Buffer.alloc(12) }]);
+    expect(decodeLz4Frame(buildFrame({ linked: true, blocks: [history, { stored: justFits, uncompressed: false }] })).length).toBe(7 + 64 * KIB);
+  });
+
+  it('decodes many tiny linked blocks in time proportional to the frame, not 64 KiB each', () => {
+    const emptyBlock: HandBlock = { stored: Buffer.from([0x00]), uncompressed: false }; // a last sequence with no literals
+    const farMatchBlock: HandBlock = { stored: encodeSequences([{ literals: Buffer.alloc(0), match: { offset: 65_535, length: 4 } }, { literals: Buffer.alloc(0) }]), uncompressed: false };
+    const blocks = [...rawBlocks(pseudoRandomBytes(2, 64 * KIB)), ...Array.from({ length: 100_000 }, (_, i) => (i % 2 ? emptyBlock : farMatchBlock))];
+    const frame = buildFrame({ linked: true, blocks });
+    const started = performance.now();
+    expect(decodeLz4Frame(frame).length).toBe(64 * KIB + 50_000 * 4);
+    expect(performance.now() - started).toBeLessThan(2_000); // ~1 MB of frame; copying 64 KiB per block would take seconds
   });
 
   it('rejects a linked block cut inside its first literal run length', () => {

@@ -1,0 +1,229 @@
+/**
+ * A FileIO for tests that wraps the real one (real files) and can
+ * - fail the next write / datasync / truncate / open with an errno (ENOSPC, EIO, …), optionally only
+ *   for paths containing a given text;
+ * - "crash": forget every write not yet covered by a datasync of its file, as a power loss would.
+ *
+ * Crash model: each file keeps an undo log of the mutations (writes, truncations) since its last
+ * successful datasync. `crash()` keeps a random prefix of them, tears the next one (keeps a random
+ * prefix of its bytes) and undoes the rest, restoring the old bytes and size. Directory operations
+ * (create, rename, delete) count as durable at once: Strata fsyncs directories after them anyway.
+ * After a crash every file of this FileIO refuses further calls; open the log again with a new one.
+ */
+
+import type { FileIO, StorageFile } from './file-io.js';
+import { nodeFileIO } from './file-io.js';
+
+export type FaultOperation = 'write' | 'datasync' | 'truncate' | 'open';
+
+interface Fault {
+  operation: FaultOperation;
+  errno: string;
+  pathIncludes: string;
+  remaining: number;
+  /** For writes: bytes that do reach the file before the error (a partial write). */
+  afterBytes: number;
+}
+
+interface Mutation {
+  position: number;
+  /** Bytes at [position, position + oldBytes.length) before the mutation. */
+  oldBytes: Buffer;
+  oldSizeBytes: number;
+  /** What a write put at `position` (empty for a truncation). */
+  newBytes: Buffer;
+}
+
+export function errnoError(errno: string, syscall: string, path: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`${errno}: injected fault, ${syscall} '${path}'`);
+  error.code = errno;
+  error.syscall = syscall;
+  error.path = path;
+  return error;
+}
+
+class FaultInjectingFile implements StorageFile {
+  readonly unsynced: Mutation[] = [];
+
+  constructor(
+    private readonly io: FaultInjectingFileIO,
+    private readonly inner: StorageFile,
+  ) {}
+
+  get path(): string {
+    return this.inner.path;
+  }
+
+  async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    const fault = this.io.takeFault('write', this.path);
+    if (fault !== null) {
+      if (fault.afterBytes > 0) await this.recordAndWrite([Buffer.concat(buffers).subarray(0, fault.afterBytes)], position);
+      throw errnoError(fault.errno, 'write', this.path);
+    }
+    await this.recordAndWrite(buffers, position);
+  }
+
+  private async recordAndWrite(buffers: readonly Buffer[], position: number): Promise<void> {
+    const newBytes = Buffer.concat(buffers);
+    const oldSizeBytes = await this.inner.sizeBytes();
+    const oldBytes = Buffer.alloc(Math.max(0, Math.min(newBytes.length, oldSizeBytes - position)));
+    await this.inner.read(oldBytes, 0, oldBytes.length, position);
+    this.unsynced.push({ position, oldBytes, oldSizeBytes, newBytes });
+    await this.inner.write(buffers, position);
+  }
+
+  read(target: Buffer, targetOffset: number, length: number, position: number): Promise<number> {
+    this.io.check('read', this.path);
+    return this.inner.read(target, targetOffset, length, position);
+  }
+
+  async datasync(): Promise<void> {
+    this.io.check('datasync', this.path);
+    await this.inner.datasync();
+    this.unsynced.length = 0;
+  }
+
+  async truncate(sizeBytes: number): Promise<void> {
+    this.io.check('truncate', this.path);
+    const oldSizeBytes = await this.inner.sizeBytes();
+    const oldBytes = Buffer.alloc(Math.max(0, oldSizeBytes - sizeBytes));
+    await this.inner.read(oldBytes, 0, oldBytes.length, sizeBytes);
+    this.unsynced.push({ position: sizeBytes, oldBytes, oldSizeBytes, newBytes: Buffer.alloc(0) });
+    await this.inner.truncate(sizeBytes);
+  }
+
+  sizeBytes(): Promise<number> {
+    this.io.check('stat', this.path);
+    return this.inner.sizeBytes();
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    this.io.closed(this);
+  }
+
+  /** Reopens a closed file that still has unsynced mutations, so a crash can undo them. */
+  async reopen(inner: FileIO): Promise<FaultInjectingFile | null> {
+    if (!(await inner.exists(this.inner.path))) return null;
+    const file = new FaultInjectingFile(this.io, await inner.open(this.inner.path, { create: false }));
+    file.unsynced.push(...this.unsynced);
+    return file;
+  }
+
+  /** Undoes unsynced mutations past a random point, tearing the first one undone. */
+  async loseUnsynced(random: () => number): Promise<void> {
+    const kept = Math.floor(random() * (this.unsynced.length + 1));
+    for (let index = this.unsynced.length - 1; index >= kept; index--) {
+      const mutation = this.unsynced[index]!;
+      await this.inner.write([mutation.oldBytes], mutation.position);
+      await this.inner.truncate(mutation.oldSizeBytes);
+    }
+    const torn = this.unsynced[kept];
+    if (torn !== undefined && torn.newBytes.length > 0) {
+      const tornBytes = Math.floor(random() * torn.newBytes.length);
+      await this.inner.write([torn.newBytes.subarray(0, tornBytes)], torn.position);
+    }
+    this.unsynced.length = 0;
+    await this.inner.close();
+  }
+}
+
+export class FaultInjectingFileIO implements FileIO {
+  private readonly faults: Fault[] = [];
+  private readonly openFiles = new Set<FaultInjectingFile>();
+  private readonly closedUnsynced = new Set<FaultInjectingFile>();
+  private crashed = false;
+
+  constructor(private readonly inner: FileIO = nodeFileIO) {}
+
+  /** Makes the next `count` calls of `operation` (on paths containing `pathIncludes`) fail with `errno`. */
+  failNext(operation: FaultOperation, errno: string, options: { pathIncludes?: string; count?: number; afterBytes?: number } = {}): void {
+    this.faults.push({ operation, errno, pathIncludes: options.pathIncludes ?? '', remaining: options.count ?? 1, afterBytes: options.afterBytes ?? 0 });
+  }
+
+  /** Removes every armed fault (the disk "has space again"). */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** Simulates power loss: every file loses a random part of what was not datasynced. */
+  async crash(random: () => number = Math.random): Promise<void> {
+    this.crashed = true;
+    for (const file of this.closedUnsynced) {
+      const reopened = await file.reopen(this.inner);
+      if (reopened !== null) await reopened.loseUnsynced(random);
+    }
+    for (const file of this.openFiles) await file.loseUnsynced(random);
+    this.openFiles.clear();
+    this.closedUnsynced.clear();
+  }
+
+  /** Throws the injected error if a fault is armed for this call (or after a crash). */
+  check(operation: FaultOperation | 'read' | 'stat', path: string): void {
+    const fault = this.takeFault(operation, path);
+    if (fault !== null) throw errnoError(fault.errno, operation, path);
+  }
+
+  /** The armed fault for this call, consumed, or null; after a crash every call fails. */
+  takeFault(operation: FaultOperation | 'read' | 'stat', path: string): Fault | null {
+    if (this.crashed) return { operation: 'open', errno: 'EIO', pathIncludes: '', remaining: 0, afterBytes: 0 };
+    const fault = this.faults.find((candidate) => candidate.operation === operation && path.includes(candidate.pathIncludes));
+    if (fault === undefined) return null;
+    fault.remaining--;
+    if (fault.remaining <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    return fault;
+  }
+
+  /** A closed file's unsynced writes can still be lost in a crash: keep them. */
+  closed(file: FaultInjectingFile): void {
+    this.openFiles.delete(file);
+    if (file.unsynced.length > 0) this.closedUnsynced.add(file);
+  }
+
+  async open(path: string, options: { create: boolean }): Promise<StorageFile> {
+    this.check('open', path);
+    const file = new FaultInjectingFile(this, await this.inner.open(path, options));
+    this.openFiles.add(file);
+    return file;
+  }
+
+  readdir(directory: string): Promise<string[]> {
+    this.check('stat', directory);
+    return this.inner.readdir(directory);
+  }
+
+  mkdir(directory: string): Promise<void> {
+    this.check('stat', directory);
+    return this.inner.mkdir(directory);
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    this.check('stat', from);
+    return this.inner.rename(from, to);
+  }
+
+  remove(path: string): Promise<void> {
+    this.check('stat', path);
+    return this.inner.remove(path);
+  }
+
+  exists(path: string): Promise<boolean> {
+    this.check('stat', path);
+    return this.inner.exists(path);
+  }
+
+  readFile(path: string): Promise<Buffer> {
+    this.check('stat', path);
+    return this.inner.readFile(path);
+  }
+
+  fileSizeBytes(path: string): Promise<number> {
+    this.check('stat', path);
+    return this.inner.fileSizeBytes(path);
+  }
+
+  syncDirectory(directory: string): Promise<void> {
+    this.check('datasync', directory);
+    return this.inner.syncDirectory(directory);
+  }
+}

@@ -1,0 +1,116 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createNodeFileIO } from '../../src/storage/file-io.js';
+import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
+import { PartitionLog } from '../../src/storage/partition-log.js';
+import { batchOf, recordsIn } from '../support/batches.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const LOG_FILE = '00000000000000000000.log';
+
+async function valuesIn(log: PartitionLog): Promise<string[]> {
+  if (log.logEndOffset === log.logStartOffset) return [];
+  return recordsIn(await log.read(log.logStartOffset, 1 << 20)).map(([, value]) => value);
+}
+
+describe('disk faults', () => {
+  for (const errno of ['ENOSPC', 'EIO']) {
+    it(`${errno} on write fails that append with a typed error, leaves no partial batch, and the next append succeeds`, async () => {
+      const directory = tempDir();
+      const io = new FaultInjectingFileIO();
+      const log = await PartitionLog.open(directory, { io });
+      await log.append(batchOf('before'));
+      const sizeBefore = statSync(join(directory, LOG_FILE)).size;
+      io.failNext('write', errno, { pathIncludes: '.log', afterBytes: 17 }); // some bytes land, then the error
+      await expect(log.append(batchOf('lost'))).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR', message: expect.stringContaining(errno) });
+      expect(statSync(join(directory, LOG_FILE)).size).toBe(sizeBefore);
+      expect(log.logEndOffset).toBe(1);
+      expect(await valuesIn(log)).toEqual(['before-0']);
+      expect(await log.append(batchOf('after'))).toMatchObject({ baseOffset: 1 });
+      expect(await valuesIn(log)).toEqual(['before-0', 'after-0']);
+      await log.close();
+      const reopened = await PartitionLog.open(directory, { recoveryPoint: 0 });
+      expect(reopened.recovery.truncatedBytes).toBe(0);
+      expect(await valuesIn(reopened)).toEqual(['before-0', 'after-0']);
+      await reopened.close();
+    });
+  }
+
+  it('appends queued behind a failed write still go through in order', async () => {
+    const io = new FaultInjectingFileIO();
+    const log = await PartitionLog.open(tempDir(), { io });
+    io.failNext('write', 'ENOSPC', { pathIncludes: '.log' });
+    const results = await Promise.allSettled([log.append(batchOf('a')), log.append(batchOf('b')), log.append(batchOf('c'))]);
+    expect(results[0]!.status).toBe('rejected');
+    const offsets = results.filter((result) => result.status === 'fulfilled').map((result) => (result as PromiseFulfilledResult<{ baseOffset: number }>).value.baseOffset);
+    expect(offsets).toEqual(offsets.length === 2 ? [0, 1] : []);
+    expect(log.logEndOffset).toBe(offsets.length);
+    await log.close();
+  });
+
+  it('a failed write whose cleanup also fails takes the log offline', async () => {
+    const io = new FaultInjectingFileIO();
+    const log = await PartitionLog.open(tempDir(), { io });
+    io.failNext('write', 'EIO', { pathIncludes: '.log', afterBytes: 10 });
+    io.failNext('truncate', 'EIO', { pathIncludes: '.log' });
+    await expect(log.append(batchOf('x'))).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
+    expect(log.isOffline).toBe(true);
+    await expect(log.append(batchOf('y'))).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
+    await log.close();
+  });
+
+  it('short writes from the OS are completed', async () => {
+    const directory = tempDir();
+    const log = await PartitionLog.open(directory, { io: createNodeFileIO({ maxBytesPerWrite: 7 }) });
+    const appends = Array.from({ length: 20 }, (_, index) => log.append(batchOf(`s${index}`, 3)));
+    await Promise.all(appends);
+    await log.close();
+    const reopened = await PartitionLog.open(directory, { recoveryPoint: 0 });
+    expect(reopened.recovery.truncatedBytes).toBe(0);
+    expect(reopened.logEndOffset).toBe(60);
+    await reopened.close();
+  });
+
+  it('a failed fsync takes the log offline until it is reopened, and nothing flushed is lost', async () => {
+    const directory = tempDir();
+    const io = new FaultInjectingFileIO();
+    const log = await PartitionLog.open(directory, { io });
+    await log.append(batchOf('durable'));
+    await log.flush();
+    await log.append(batchOf('maybe'));
+    io.failNext('datasync', 'EIO', { pathIncludes: '.log' });
+    await expect(log.flush()).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
+    expect(log.isOffline).toBe(true);
+    await expect(log.append(batchOf('refused'))).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
+    await expect(log.flush()).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
+    await log.close();
+    const reopened = await PartitionLog.open(directory, { recoveryPoint: 1 });
+    expect((await valuesIn(reopened))[0]).toBe('durable-0');
+    expect(await reopened.append(batchOf('again'))).toMatchObject({ baseOffset: reopened.logEndOffset - 1 });
+    await reopened.close();
+  });
+
+  it('a crash between write and fsync keeps everything flushed and recovers a valid prefix', async () => {
+    for (let trial = 0; trial < 30; trial++) {
+      const directory = tempDir();
+      const io = new FaultInjectingFileIO();
+      const log = await PartitionLog.open(directory, { io, config: { segmentBytes: 600 } });
+      const flushedCount = 1 + (trial % 7);
+      for (let index = 0; index < flushedCount; index++) await log.append(batchOf(`f${index}`, 2, 1_000, 30));
+      await log.flush();
+      const recoveryPoint = log.recoveryPoint;
+      for (let index = 0; index < 5; index++) await log.append(batchOf(`u${index}`, 2, 1_000, 30));
+      let seed = trial + 1;
+      await io.crash(() => ((seed = (seed * 16807) % 2147483647) / 2147483647));
+      const reopened = await PartitionLog.open(directory, { recoveryPoint, config: { segmentBytes: 600 } });
+      const values = [];
+      for (let offset = 0; offset < reopened.logEndOffset; offset += 2) values.push(...recordsIn(await reopened.read(offset, 1)).map(([, value]) => value.replace(/-x+$/, '')));
+      const expected = [...Array.from({ length: flushedCount }, (_, index) => [`f${index}-0`, `f${index}-1`]).flat(), ...Array.from({ length: 5 }, (_, index) => [`u${index}-0`, `u${index}-1`]).flat()];
+      expect(values.length).toBeGreaterThanOrEqual(flushedCount * 2);
+      expect(values).toEqual(expected.slice(0, values.length));
+      expect(await reopened.append(batchOf('next'))).toMatchObject({ baseOffset: values.length });
+      await reopened.close();
+    }
+  });
+});

@@ -1,0 +1,18 @@
+// Real temporary directories for storage tests, removed after each test.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+
+const created: string[] = [];
+
+afterEach(() => {
+  for (const directory of created.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+/** A fresh empty directory under the OS temp dir, deleted after the current test. */
+export function tempDir(prefix = 'strata-test-'): string {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  created.push(directory);
+  return directory;
+}
