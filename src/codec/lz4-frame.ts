@@ -95,7 +95,7 @@ const KAFKA_BD = 4 << BD_BLOCK_MAX_SHIFT;
 const KAFKA_BLOCK_MAX_BYTES = 64 * 1024;
 
 const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
-/** No LZ4 data expands more than 255× (one length byte of 255 adds 255 bytes); bounds up-front allocation. */
+/** LZ4 data expands at most ~255× (a length byte of 255 adds 255 bytes); bounds up-front allocations. */
 const MAX_EXPANSION_RATIO = 256;
 /** Output capacity guess for a frame of n bytes without a content size (grows by doubling). */
 const OUTPUT_BYTES_PER_FRAME_BYTE_GUESS = 4;
@@ -103,7 +103,12 @@ const OUTPUT_BYTES_PER_FRAME_BYTE_GUESS = 4;
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-/** Compresses `input` into one Kafka-style LZ4 frame (see the comment at the top of this file). */
+/**
+ * Kafka-style LZ4 frame: magic 0x184D2204, FLG 0x60 (version 01 + block independence; no block
+ * checksum, no content size, no content checksum), BD 0x40 (64 KiB max block), header checksum;
+ * 64 KiB independent blocks; a block that does not shrink is stored uncompressed (high bit of its
+ * size set); end mark 0.
+ */
 export function encodeLz4Frame(input: Buffer): Buffer {
   const source = asBuffer(input, 'encodeLz4Frame input');
   const blockCount = Math.ceil(source.length / KAFKA_BLOCK_MAX_BYTES);
@@ -160,7 +165,14 @@ interface FrameDescriptor {
   readonly blocksStart: number;
 }
 
-/** Decompresses one LZ4 frame. Throws CodecError (and nothing else) for any bytes that are not one. */
+/**
+ * Decodes one LZ4 frame: any block max size (64 KiB .. 4 MiB), optional content size, block
+ * checksums and content checksum, independent or linked blocks. Throws CodecError and nothing
+ * else: CORRUPT_COMPRESSED_DATA for a bad magic, header checksum, reserved bit, dictionary id,
+ * block, checksum or content size, or bytes after the frame; TRUNCATED for a frame cut short;
+ * INVALID_LENGTH when the content is (or declares to be) larger than `maxOutputBytes` (256 MiB by
+ * default); INVALID_ARGUMENT for a `maxOutputBytes` that is not a non-negative integer.
+ */
 export function decodeLz4Frame(frame: Buffer, maxOutputBytes: number = DEFAULT_MAX_OUTPUT_BYTES): Buffer {
   const input = asBuffer(frame, 'decodeLz4Frame frame');
   if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0) {
@@ -289,11 +301,11 @@ function isEndMarkAt(frame: Buffer, position: number): boolean {
 /** Scratch output for independent blocks, one per block max size (see the comment at the top). */
 const blockScratchByMaxBytes = new Map<number, Buffer>();
 
-function scratchBuffer(cache: Map<number, Buffer>, bytes: number): Buffer {
-  let scratch = cache.get(bytes);
+function blockScratch(blockMaxBytes: number): Buffer {
+  let scratch = blockScratchByMaxBytes.get(blockMaxBytes);
   if (scratch === undefined) {
-    scratch = Buffer.alloc(bytes);
-    cache.set(bytes, scratch);
+    scratch = Buffer.alloc(blockMaxBytes);
+    blockScratchByMaxBytes.set(blockMaxBytes, scratch);
   }
   return scratch;
 }
@@ -306,7 +318,7 @@ function decodeIndependentBlock(
   output: OutputBuffer,
   isLastBlock: boolean,
 ): void {
-  const scratch = scratchBuffer(blockScratchByMaxBytes, blockMaxBytes);
+  const scratch = blockScratch(blockMaxBytes);
   // Memory safety: the binding trusts these indices; readBlocks checked dataEnd <= frame.length.
   const decodedBytes = lz4.decodeBlock(frame, scratch, dataStart, dataEnd);
   if (decodedBytes < 0) {
@@ -332,7 +344,8 @@ function decodeLinkedBlock(
     decodeIndependentBlock(frame, dataStart, dataEnd, blockMaxBytes, output, isLastBlock);
     return;
   }
-  const target = output.reserve(blockMaxBytes);
+  // Room for what the block can decode to (grown below if that guess falls short).
+  let target = output.reserve(Math.min(blockMaxBytes, (dataEnd - dataStart) * MAX_EXPANSION_RATIO));
   const outputLimit = Math.min(output.length + blockMaxBytes, output.maxBytes);
   let written = output.length;
   let position = dataStart;
@@ -349,6 +362,7 @@ function decodeLinkedBlock(
     }
     if (position + literalBytes > dataEnd) throw corrupt(`LZ4 literal run at ${position} runs past its block`);
     if (written + literalBytes > outputLimit) throw blockOutputError(output, written + literalBytes, dataStart);
+    if (written + literalBytes > target.length) target = output.reserveAfter(written, literalBytes);
     copyBytes(frame, position, target, written, literalBytes);
     position += literalBytes;
     written += literalBytes;
@@ -366,6 +380,7 @@ function decodeLinkedBlock(
       matchBytes += lengthExtensionBytes;
     }
     if (written + matchBytes > outputLimit) throw blockOutputError(output, written + matchBytes, dataStart);
+    if (written + matchBytes > target.length) target = output.reserveAfter(written, matchBytes);
     copyMatch(target, written, offsetBytes, matchBytes);
     written += matchBytes;
   }
@@ -456,6 +471,12 @@ class OutputBuffer {
   /** The buffer, with room for `extraBytes` more (or up to the limit); write into it, then setLength. */
   reserve(extraBytes: number): Buffer {
     return this.bufferWithRoomFor(Math.min(this.writtenBytes + extraBytes, this.maxBytes), false);
+  }
+
+  /** reserve(), for a caller that has written up to `writtenBytes` since its last setLength. */
+  reserveAfter(writtenBytes: number, extraBytes: number): Buffer {
+    this.writtenBytes = writtenBytes;
+    return this.reserve(extraBytes);
   }
 
   setLength(bytes: number): void {

@@ -4,10 +4,11 @@
  *   for paths containing a given text;
  * - "crash": forget every write not yet covered by a datasync of its file, as a power loss would.
  *
- * Crash model: each file keeps an undo log of the mutations (writes, truncations) since its last
- * successful datasync. `crash()` keeps a random prefix of them, tears the next one (keeps a random
- * prefix of its bytes) and undoes the rest, restoring the old bytes and size. Directory operations
- * (create, rename, delete) count as durable at once: Strata fsyncs directories after them anyway.
+ * Crash model: each file (by path, whichever handle wrote it) keeps an undo log of the mutations
+ * (writes, truncations) since its last successful datasync through any handle. `crash()` keeps a
+ * random prefix of them, tears the next one (keeps a random prefix of its bytes) and undoes the
+ * rest, restoring the old bytes and size. Directory operations (create, rename, delete) count as
+ * durable at once: Strata fsyncs directories after them anyway.
  * After a crash every file of this FileIO refuses further calls; open the log again with a new one.
  */
 
@@ -43,8 +44,6 @@ export function errnoError(errno: string, syscall: string, path: string): NodeJS
 }
 
 class FaultInjectingFile implements StorageFile {
-  readonly unsynced: Mutation[] = [];
-
   constructor(
     private readonly io: FaultInjectingFileIO,
     private readonly inner: StorageFile,
@@ -68,7 +67,7 @@ class FaultInjectingFile implements StorageFile {
     const oldSizeBytes = await this.inner.sizeBytes();
     const oldBytes = Buffer.alloc(Math.max(0, Math.min(newBytes.length, oldSizeBytes - position)));
     await this.inner.read(oldBytes, 0, oldBytes.length, position);
-    this.unsynced.push({ position, oldBytes, oldSizeBytes, newBytes });
+    this.io.unsyncedOf(this.path).push({ position, oldBytes, oldSizeBytes, newBytes });
     await this.inner.write(buffers, position);
   }
 
@@ -80,7 +79,7 @@ class FaultInjectingFile implements StorageFile {
   async datasync(): Promise<void> {
     this.io.check('datasync', this.path);
     await this.inner.datasync();
-    this.unsynced.length = 0;
+    this.io.synced(this.path);
   }
 
   async truncate(sizeBytes: number): Promise<void> {
@@ -88,7 +87,7 @@ class FaultInjectingFile implements StorageFile {
     const oldSizeBytes = await this.inner.sizeBytes();
     const oldBytes = Buffer.alloc(Math.max(0, oldSizeBytes - sizeBytes));
     await this.inner.read(oldBytes, 0, oldBytes.length, sizeBytes);
-    this.unsynced.push({ position: sizeBytes, oldBytes, oldSizeBytes, newBytes: Buffer.alloc(0) });
+    this.io.unsyncedOf(this.path).push({ position: sizeBytes, oldBytes, oldSizeBytes, newBytes: Buffer.alloc(0) });
     await this.inner.truncate(sizeBytes);
   }
 
@@ -98,40 +97,30 @@ class FaultInjectingFile implements StorageFile {
   }
 
   async close(): Promise<void> {
-    await this.inner.close();
     this.io.closed(this);
-  }
-
-  /** Reopens a closed file that still has unsynced mutations, so a crash can undo them. */
-  async reopen(inner: FileIO): Promise<FaultInjectingFile | null> {
-    if (!(await inner.exists(this.inner.path))) return null;
-    const file = new FaultInjectingFile(this.io, await inner.open(this.inner.path, { create: false }));
-    file.unsynced.push(...this.unsynced);
-    return file;
-  }
-
-  /** Undoes unsynced mutations past a random point, tearing the first one undone. */
-  async loseUnsynced(random: () => number): Promise<void> {
-    const kept = Math.floor(random() * (this.unsynced.length + 1));
-    for (let index = this.unsynced.length - 1; index >= kept; index--) {
-      const mutation = this.unsynced[index]!;
-      await this.inner.write([mutation.oldBytes], mutation.position);
-      await this.inner.truncate(mutation.oldSizeBytes);
-    }
-    const torn = this.unsynced[kept];
-    if (torn !== undefined && torn.newBytes.length > 0) {
-      const tornBytes = Math.floor(random() * torn.newBytes.length);
-      await this.inner.write([torn.newBytes.subarray(0, tornBytes)], torn.position);
-    }
-    this.unsynced.length = 0;
     await this.inner.close();
+  }
+}
+
+/** Undoes `unsynced` past a random point of `file`, tearing the first mutation undone. */
+async function loseUnsynced(file: StorageFile, unsynced: readonly Mutation[], random: () => number): Promise<void> {
+  const kept = Math.floor(random() * (unsynced.length + 1));
+  for (let index = unsynced.length - 1; index >= kept; index--) {
+    const mutation = unsynced[index]!;
+    await file.write([mutation.oldBytes], mutation.position);
+    await file.truncate(mutation.oldSizeBytes);
+  }
+  const torn = unsynced[kept];
+  if (torn !== undefined && torn.newBytes.length > 0) {
+    const tornBytes = Math.floor(random() * torn.newBytes.length);
+    await file.write([torn.newBytes.subarray(0, tornBytes)], torn.position);
   }
 }
 
 export class FaultInjectingFileIO implements FileIO {
   private readonly faults: Fault[] = [];
   private readonly openFiles = new Set<FaultInjectingFile>();
-  private readonly closedUnsynced = new Set<FaultInjectingFile>();
+  private readonly unsyncedByPath = new Map<string, Mutation[]>();
   private crashed = false;
 
   constructor(private readonly inner: FileIO = nodeFileIO) {}
@@ -149,13 +138,25 @@ export class FaultInjectingFileIO implements FileIO {
   /** Simulates power loss: every file loses a random part of what was not datasynced. */
   async crash(random: () => number = Math.random): Promise<void> {
     this.crashed = true;
-    for (const file of this.closedUnsynced) {
-      const reopened = await file.reopen(this.inner);
-      if (reopened !== null) await reopened.loseUnsynced(random);
+    for (const file of this.openFiles) await file.close();
+    for (const [path, unsynced] of this.unsyncedByPath) {
+      if (unsynced.length === 0 || !(await this.inner.exists(path))) continue;
+      const file = await this.inner.open(path, { create: false });
+      await loseUnsynced(file, unsynced, random);
+      await file.close();
     }
-    for (const file of this.openFiles) await file.loseUnsynced(random);
-    this.openFiles.clear();
-    this.closedUnsynced.clear();
+    this.unsyncedByPath.clear();
+  }
+
+  /** The undo log of `path`'s mutations since its last datasync. */
+  unsyncedOf(path: string): Mutation[] {
+    let unsynced = this.unsyncedByPath.get(path);
+    if (unsynced === undefined) this.unsyncedByPath.set(path, (unsynced = []));
+    return unsynced;
+  }
+
+  synced(path: string): void {
+    this.unsyncedByPath.delete(path);
   }
 
   /** Throws the injected error if a fault is armed for this call (or after a crash). */
@@ -174,10 +175,8 @@ export class FaultInjectingFileIO implements FileIO {
     return fault;
   }
 
-  /** A closed file's unsynced writes can still be lost in a crash: keep them. */
   closed(file: FaultInjectingFile): void {
     this.openFiles.delete(file);
-    if (file.unsynced.length > 0) this.closedUnsynced.add(file);
   }
 
   async open(path: string, options: { create: boolean }): Promise<StorageFile> {
@@ -197,14 +196,25 @@ export class FaultInjectingFileIO implements FileIO {
     return this.inner.mkdir(directory);
   }
 
-  rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string): Promise<void> {
     this.check('stat', from);
-    return this.inner.rename(from, to);
+    await this.inner.rename(from, to);
+    this.moveUnsynced(from, to);
   }
 
-  remove(path: string): Promise<void> {
+  async remove(path: string): Promise<void> {
     this.check('stat', path);
-    return this.inner.remove(path);
+    await this.inner.remove(path);
+    this.moveUnsynced(path, null);
+  }
+
+  /** Keeps undo logs with their files when a file or directory is renamed or removed. */
+  private moveUnsynced(from: string, to: string | null): void {
+    for (const [path, unsynced] of [...this.unsyncedByPath]) {
+      if (path !== from && !path.startsWith(`${from}/`)) continue;
+      this.unsyncedByPath.delete(path);
+      if (to !== null) this.unsyncedByPath.set(to + path.slice(from.length), unsynced);
+    }
   }
 
   exists(path: string): Promise<boolean> {
