@@ -137,6 +137,12 @@ export class Segment {
     return segment;
   }
 
+  /** This sealed segment reopened as the active one (indexes writable again). */
+  async reactivate(): Promise<Segment> {
+    await this.close(false);
+    return Segment.openActive(this.directory, this.baseOffset, this.config, this.io);
+  }
+
   private async openLog(): Promise<StorageFile> {
     if (this.deleted) throw new StorageError('OFFSET_OUT_OF_RANGE', `segment ${this.logPath} was deleted (retention or truncation)`);
     if (this.log === null) this.log = await this.io.open(this.logPath, { create: false });
