@@ -22,6 +22,7 @@ import { DirLock } from './dir-lock.js';
 import { nodeFileIO, type FileIO } from './file-io.js';
 import type { LogConfig } from './log-config.js';
 import { PartitionLog, type LogEvent } from './partition-log.js';
+import { SerialQueue } from './serial-queue.js';
 import { StorageError } from './storage-error.js';
 
 export const CLEAN_SHUTDOWN_FILE = 'clean-shutdown';
@@ -42,6 +43,8 @@ export interface LogDirectoryOptions {
 export class LogDirectory {
   private readonly logs = new Map<string, PartitionLog>();
   private checkpointTimer: NodeJS.Timeout | null = null;
+  /** Checkpoint writes share one temp file: they run one at a time. */
+  private readonly checkpoints = new SerialQueue();
   /** After an unclean shutdown: partitions not recovered yet (the marker waits for them all). */
   private readonly unrecovered = new Set<string>();
   private closed = false;
@@ -150,14 +153,16 @@ export class LogDirectory {
     await this.io.remove(aside);
   }
 
-  /** Writes the recovery-point and log-start checkpoints of every partition. */
-  async checkpoint(): Promise<void> {
-    for (const [name, log] of this.logs) {
-      this.recoveryPoints.set(name, log.recoveryPoint);
-      this.logStartOffsets.set(name, log.logStartOffset);
-    }
-    await writeCheckpoint(this.io, join(this.path, RECOVERY_POINT_FILE), this.recoveryPoints);
-    await writeCheckpoint(this.io, join(this.path, LOG_START_FILE), this.logStartOffsets);
+  /** Writes the recovery-point and log-start checkpoints of every partition (one write at a time). */
+  checkpoint(): Promise<void> {
+    return this.checkpoints.run(async () => {
+      for (const [name, log] of this.logs) {
+        this.recoveryPoints.set(name, log.recoveryPoint);
+        this.logStartOffsets.set(name, log.logStartOffset);
+      }
+      await writeCheckpoint(this.io, join(this.path, RECOVERY_POINT_FILE), this.recoveryPoints);
+      await writeCheckpoint(this.io, join(this.path, LOG_START_FILE), this.logStartOffsets);
+    });
   }
 
   /** Closes every log, writes the checkpoints and the clean-shutdown marker, releases the lock. */

@@ -222,6 +222,11 @@ describe('kill -9', () => {
 
         // The child's own open: after the parent's clean close, or its own recovery of the last kill.
         expect(report.opened.cleanShutdown, `trial ${trial}: clean-shutdown marker`).toBe(expectCleanOpen);
+        if (expectCleanOpen) {
+          // After the parent's orderly close nothing is scanned and the log is exactly as it was left.
+          expect(report.opened.logEndOffset).toBe(finalLogEnd);
+          expect(report.opened.segmentsScanned).toBe(0);
+        }
         if (unobserved !== null) {
           observe(unobserved, report.opened.logEndOffset);
           totals.childRecoveries++;

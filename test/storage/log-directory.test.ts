@@ -119,3 +119,15 @@ describe('checkpoints and the clean-shutdown marker', () => {
     await reopened.close();
   });
 });
+
+describe('concurrent checkpoints', () => {
+  it('overlapping checkpoint calls (timer and close) never collide on the temp file', async () => {
+    const path = tempDir();
+    const directory = await LogDirectory.open(path, { checkpointIntervalMs: 1 });
+    await (await directory.openPartition('c-0')).append(batchOf('x'));
+    await Promise.all(Array.from({ length: 20 }, () => directory.checkpoint()));
+    await directory.close();
+    expect(existsSync(join(path, CLEAN_SHUTDOWN_FILE))).toBe(true);
+    expect(readFileSync(join(path, RECOVERY_POINT_FILE), 'utf8')).toBe('0\n1\nc 0 1\n');
+  });
+});
