@@ -9,11 +9,11 @@
  *
  * Entries are keyed here by the partition's directory name (`<topic>-<partition>`), split at its
  * last '-'. Written crash-safely: a temp file is written and fsynced, renamed over the old one,
- * and the directory fsynced, so a crash leaves the old file or the new one, never a mix.
+ * and the directory fsynced (./atomic-file.ts), so a crash leaves the old file or the new one.
  * A missing or malformed file reads as empty (every partition then recovers from offset 0).
  */
 
-import { dirname } from 'node:path';
+import { writeFileAtomically } from './atomic-file.js';
 import type { FileIO } from './file-io.js';
 
 const VERSION = 0;
@@ -37,15 +37,5 @@ export async function writeCheckpoint(io: FileIO, path: string, offsets: Readonl
     const dash = name.lastIndexOf('-');
     lines.push(`${name.slice(0, dash)} ${name.slice(dash + 1)} ${offset}`);
   }
-  const temporary = `${path}.tmp`;
-  const file = await io.open(temporary, { create: true });
-  try {
-    await file.truncate(0);
-    await file.write([Buffer.from(`${lines.join('\n')}\n`)], 0);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-  await io.rename(temporary, path);
-  await io.syncDirectory(dirname(path));
+  await writeFileAtomically(io, path, Buffer.from(`${lines.join('\n')}\n`));
 }

@@ -71,7 +71,7 @@ function storageFailure(operation: string, error: unknown): StorageError {
 }
 
 export class PartitionLog {
-  readonly config: LogConfig;
+  private configValue: LogConfig;
   readonly recovery: RecoveryStats;
   private readonly queue = new SerialQueue();
   private readonly groupCommit: GroupCommit;
@@ -94,7 +94,7 @@ export class PartitionLog {
     private readonly onEvent: (event: LogEvent) => void,
     logStartOffset: number | undefined,
   ) {
-    this.config = config;
+    this.configValue = config;
     this.recovery = recovery;
     this.logEndOffsetValue = this.active.nextOffset;
     const firstBase = segments[0]!.baseOffset;
@@ -123,6 +123,15 @@ export class PartitionLog {
       onEvent,
     });
     return new PartitionLog(directory, segments, stats, config, io, options.nowMs ?? Date.now, onEvent, options.logStartOffset);
+  }
+
+  get config(): LogConfig {
+    return this.configValue;
+  }
+
+  /** Applies changed settings (a topic config change); index sizes apply to segments made from now on. */
+  updateConfig(overrides: Partial<LogConfig>): void {
+    this.configValue = resolveLogConfig({ ...this.configValue, ...overrides });
   }
 
   get logStartOffset(): number {

@@ -1,0 +1,252 @@
+/**
+ * The broker: one node's topics, partitions, producers and (with ./groups) consumer groups,
+ * independent of any transport. The wire protocol and the in-process clients call the same
+ * methods, so whatever a network client can do goes through here.
+ *
+ * It owns the data directory (lock, recovery, checkpoints, clean-shutdown marker), the metadata,
+ * and the background jobs (retention, group session expiry), which stop on close.
+ */
+
+import { Field, readBatchHeader, validateBatchFrame } from '../codec/record-batch-header.js';
+import { setMaxTimestamp } from '../codec/record-batch.js';
+import type { FileIO } from '../storage/file-io.js';
+import { nodeFileIO } from '../storage/file-io.js';
+import { LogDirectory } from '../storage/log-directory.js';
+import type { LogEvent } from '../storage/partition-log.js';
+import { BrokerError, toBrokerError } from './broker-error.js';
+import { type ConfigOptions } from './config-definitions.js';
+import { effectiveValue, parseConfigMap, type ConfigMap, type ConfigValue } from './config-values.js';
+import { DataWaiters } from './data-waiters.js';
+import { MetadataStore } from './metadata-store.js';
+import { ProducerStateTable, type AppendedOffsets } from './producer-state.js';
+import { TopicRegistry } from './topic-registry.js';
+
+export type Acks = -1 | 0 | 1;
+
+export interface BrokerCoreOptions extends ConfigOptions {
+  dataDir: string;
+  /** Storage I/O (tests inject faults through it). */
+  io?: FileIO;
+  /** Storage events: recovery truncations, segment deletions, logs going offline. */
+  onStorageEvent?: (event: LogEvent) => void;
+  /** Kafka-named settings (as from a config file); camelCase options win over these. */
+  config?: Record<string, ConfigValue>;
+}
+
+export interface ProduceResult extends AppendedOffsets {
+  /** True when this batch was a retry of one already written (idempotent producer). */
+  duplicate: boolean;
+}
+
+export interface FetchResult {
+  /** Whole record batches (the first may start before the requested offset). */
+  records: Buffer;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+}
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+
+const PRODUCER_ID_BLOCK = 1000;
+const NON_CONFIG_OPTIONS = new Set(['dataDir', 'io', 'onStorageEvent', 'config']);
+
+export class BrokerCore {
+  readonly nodeId = 0;
+  private readonly producerStates = new Map<string, ProducerStateTable>();
+  private readonly waiters = new DataWaiters();
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private nextProducerId = 0;
+  private producerIdLimit = 0;
+  private closed = false;
+
+  private constructor(
+    readonly config: ConfigMap,
+    readonly topics: TopicRegistry,
+    private readonly directory: LogDirectory,
+    private readonly metadata: MetadataStore,
+  ) {}
+
+  static async open(options: BrokerCoreOptions): Promise<BrokerCore> {
+    const config = brokerConfigOf(options);
+    const io = options.io ?? nodeFileIO;
+    const directory = await LogDirectory.open(options.dataDir, {
+      io,
+      checkpointIntervalMs: effectiveValue('log.flush.offset.checkpoint.interval.ms', config) as number,
+      ...(options.onStorageEvent ? { onEvent: options.onStorageEvent } : {}),
+    });
+    try {
+      const metadata = await MetadataStore.open(options.dataDir, io);
+      const topics = await TopicRegistry.open(directory, metadata, config);
+      const broker = new BrokerCore(config, topics, directory, metadata);
+      broker.startRetention();
+      return broker;
+    } catch (error) {
+      await directory.close();
+      throw error;
+    }
+  }
+
+  get clusterId(): string {
+    return this.metadata.clusterId;
+  }
+
+  get dataDir(): string {
+    return this.directory.path;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new BrokerError('BROKER_NOT_AVAILABLE', 'the broker is closed');
+  }
+
+  /** Creates `topic` with the defaults if it is missing and auto-creation is on. */
+  async ensureTopic(topic: string): Promise<void> {
+    if (this.topics.has(topic)) return;
+    if (effectiveValue('auto.create.topics.enable', this.config) !== true) {
+      throw new BrokerError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${JSON.stringify(topic)} does not exist (auto.create.topics.enable is false)`);
+    }
+    try {
+      await this.topics.create(topic);
+    } catch (error) {
+      if (!(error instanceof BrokerError && error.code === 'TOPIC_ALREADY_EXISTS')) throw error;
+    }
+  }
+
+  // ---- produce ----------------------------------------------------------------------------
+
+  /**
+   * Appends one record batch to a partition. acks 0 and 1 resolve once it is written; acks -1
+   * (all) once it is fsynced (group commit). A retry of a batch an idempotent producer already
+   * wrote resolves with the original offsets and writes nothing.
+   */
+  async produce(topic: string, partition: number, batch: Buffer, acks: Acks): Promise<ProduceResult> {
+    try {
+      this.checkOpen();
+      const log = this.topics.partition(topic, partition);
+      if (this.topics.configValue(topic, 'message.timestamp.type') === 'LogAppendTime') {
+        validateBatchFrame(batch); // before touching its bytes
+        setMaxTimestamp(batch, 0, Date.now(), true);
+      }
+      const { result, duplicate } = this.appendIdempotently(topic, partition, batch, () => log.append(batch));
+      const offsets = await result;
+      if (acks === -1) await log.flush();
+      if (!duplicate) this.waiters.notify(partitionKey(topic, partition));
+      return { ...offsets, duplicate };
+    } catch (error) {
+      throw toBrokerError(error);
+    }
+  }
+
+  private appendIdempotently(topic: string, partition: number, batch: Buffer, append: () => Promise<AppendedOffsets>): { result: Promise<AppendedOffsets>; duplicate: boolean } {
+    if (batch.length < Field.recordCount + 4) return { result: append(), duplicate: false };
+    const header = readBatchHeader(batch);
+    if (header.producerId < 0) return { result: append(), duplicate: false };
+    const key = partitionKey(topic, partition);
+    let table = this.producerStates.get(key);
+    if (table === undefined) this.producerStates.set(key, (table = new ProducerStateTable()));
+    const check = table.check(header.producerId, header.producerEpoch, header.baseSequence, header.recordCount);
+    if (check.kind === 'duplicate') return { result: check.result, duplicate: true };
+    const result = append();
+    check.register(result);
+    return { result, duplicate: false };
+  }
+
+  /** A new producer id (epoch 0) for an idempotent producer; ids are reserved durably in blocks. */
+  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    this.checkOpen();
+    if (this.nextProducerId >= this.producerIdLimit) {
+      this.nextProducerId = await this.metadata.reserveProducerIds(PRODUCER_ID_BLOCK);
+      this.producerIdLimit = this.nextProducerId + PRODUCER_ID_BLOCK;
+    }
+    return { producerId: this.nextProducerId++, producerEpoch: 0 };
+  }
+
+  // ---- fetch ------------------------------------------------------------------------------
+
+  /** Whole batches from `offset`, up to `maxBytes` (at least one batch), and the partition's marks. */
+  async fetch(topic: string, partition: number, offset: number, maxBytes: number): Promise<FetchResult> {
+    try {
+      this.checkOpen();
+      const log = this.topics.partition(topic, partition);
+      const records = await log.read(offset, maxBytes);
+      return { records, highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset };
+    } catch (error) {
+      throw toBrokerError(error);
+    }
+  }
+
+  /**
+   * Long poll: resolves when any of `positions` has data at or past its offset, after `maxWaitMs`,
+   * or when `signal` aborts. Returns at once if one already has.
+   */
+  async waitForData(positions: readonly { topic: string; partition: number; offset: number }[], maxWaitMs: number, signal?: AbortSignal): Promise<void> {
+    const hasData = () => positions.some(({ topic, partition, offset }) => this.topics.has(topic) && offset < this.endOffsetOrZero(topic, partition));
+    if (this.closed || hasData()) return;
+    await this.waiters.wait(positions.map(({ topic, partition }) => partitionKey(topic, partition)), maxWaitMs, signal);
+  }
+
+  private endOffsetOrZero(topic: string, partition: number): number {
+    try {
+      return this.topics.partition(topic, partition).logEndOffset;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * ListOffsets: LATEST_TIMESTAMP (-1) gives the log end, EARLIEST_TIMESTAMP (-2) the log start,
+   * a timestamp the first offset whose record is at or after it (offset -1 when none is).
+   */
+  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+    try {
+      this.checkOpen();
+      const log = this.topics.partition(topic, partition);
+      if (timestamp === LATEST_TIMESTAMP) return { offset: log.logEndOffset, timestamp: -1 };
+      if (timestamp === EARLIEST_TIMESTAMP) return { offset: log.logStartOffset, timestamp: -1 };
+      if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new BrokerError('INVALID_REQUEST', `invalid timestamp ${timestamp}`);
+      return (await log.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };
+    } catch (error) {
+      throw toBrokerError(error);
+    }
+  }
+
+  // ---- background jobs and close ----------------------------------------------------------
+
+  private startRetention(): void {
+    const intervalMs = effectiveValue('log.retention.check.interval.ms', this.config) as number;
+    this.retentionTimer = setInterval(() => void this.enforceRetention().catch(() => undefined), intervalMs);
+    this.retentionTimer.unref();
+  }
+
+  /** Runs retention on every partition whose cleanup.policy includes delete. */
+  async enforceRetention(nowMs = Date.now()): Promise<void> {
+    for (const { topic, log } of this.topics.allPartitions()) {
+      if (!String(this.topics.configValue(topic, 'cleanup.policy')).includes('delete') || log.isOffline) continue;
+      await log.enforceRetention(nowMs);
+    }
+  }
+
+  /** Stops background jobs, wakes long polls, flushes and closes every log, releases the directory. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    this.waiters.wakeAll();
+    await this.topics.idle();
+    await this.directory.close();
+  }
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+/** The broker settings from options: camelCase keys and a Kafka-named `config` map, validated. */
+function brokerConfigOf(options: BrokerCoreOptions): ConfigMap {
+  const camelCase: Record<string, ConfigValue> = {};
+  for (const [key, value] of Object.entries(options)) if (!NON_CONFIG_OPTIONS.has(key)) camelCase[key] = value as ConfigValue;
+  return { ...parseConfigMap(options.config ?? {}, 'broker'), ...parseConfigMap(camelCase, 'broker') };
+}
+
