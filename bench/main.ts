@@ -8,11 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCodecBench } from './codec.js';
 import { printTable, type BenchResult } from './measure.js';
+import { runStorageBench } from './storage.js';
 
 type Suite = (options: { quick: boolean }) => BenchResult[] | Promise<BenchResult[]>;
 
 const suites: Record<string, Suite> = {
   codec: runCodecBench,
+  storage: runStorageBench,
 };
 
 const { values, positionals } = parseArgs({

@@ -47,18 +47,22 @@ export function measureThroughput(operation: () => void, bytesPerCall: number, r
   };
 }
 
-/** Prints results as an aligned table. */
+/** Prints results as an aligned table; latency columns appear when some result has them. */
 export function printTable(results: readonly BenchResult[]): void {
+  const withLatency = results.some((result) => result.p50Ms !== undefined || result.p99Ms !== undefined);
+  const milliseconds = (value: number | undefined): string => (value === undefined ? '-' : value < 10 ? value.toFixed(3) : value.toFixed(1));
   const rows = results.map((result) => [
     result.suite,
     result.name,
-    result.megabytesPerSecond.toFixed(1),
+    result.megabytesPerSecond > 0 ? result.megabytesPerSecond.toFixed(1) : '-',
     result.recordsPerSecond >= 1 ? Math.round(result.recordsPerSecond).toLocaleString('en-US') : '-',
+    ...(withLatency ? [milliseconds(result.p50Ms), milliseconds(result.p99Ms)] : []),
     result.ratioToBaseline === null ? '-' : `${result.ratioToBaseline.toFixed(2)}× ${result.baselineName}`,
   ]);
-  const header = ['suite', 'benchmark', 'MB/s', 'records/s', 'vs baseline (same run)'];
+  const header = ['suite', 'benchmark', 'MB/s', 'records/s', ...(withLatency ? ['p50 ms', 'p99 ms'] : []), 'vs baseline (same run)'];
+  const lastNumeric = header.length - 2;
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => (column >= 2 && column <= 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => (column >= 2 && column <= lastNumeric ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ');
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of rows) console.log(line(row));

@@ -16,7 +16,9 @@ import type { LogEvent } from '../storage/partition-log.js';
 import { BrokerError, toBrokerError } from './broker-error.js';
 import { type ConfigOptions } from './config-definitions.js';
 import { effectiveValue, parseConfigMap, type ConfigMap, type ConfigValue } from './config-values.js';
+import { ConsumerOffsetsStore } from './consumer-offsets-store.js';
 import { DataWaiters } from './data-waiters.js';
+import { GroupCoordinator } from './groups/group-coordinator.js';
 import { MetadataStore } from './metadata-store.js';
 import { ProducerStateTable, type AppendedOffsets } from './producer-state.js';
 import { TopicRegistry } from './topic-registry.js';
@@ -51,6 +53,8 @@ export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 
 const PRODUCER_ID_BLOCK = 1000;
+/** How often the group coordinator expires sessions and completes rebalances. */
+const GROUP_TICK_MS = 100;
 const NON_CONFIG_OPTIONS = new Set(['dataDir', 'io', 'onStorageEvent', 'config']);
 
 export class BrokerCore {
@@ -58,6 +62,7 @@ export class BrokerCore {
   private readonly producerStates = new Map<string, ProducerStateTable>();
   private readonly waiters = new DataWaiters();
   private retentionTimer: NodeJS.Timeout | null = null;
+  private groupTimer: NodeJS.Timeout | null = null;
   private nextProducerId = 0;
   private producerIdLimit = 0;
   private closed = false;
@@ -65,6 +70,8 @@ export class BrokerCore {
   private constructor(
     readonly config: ConfigMap,
     readonly topics: TopicRegistry,
+    /** The consumer group coordinator (classic protocol) for in-process and wire consumers. */
+    readonly groups: GroupCoordinator,
     private readonly directory: LogDirectory,
     private readonly metadata: MetadataStore,
   ) {}
@@ -80,8 +87,15 @@ export class BrokerCore {
     try {
       const metadata = await MetadataStore.open(options.dataDir, io);
       const topics = await TopicRegistry.open(directory, metadata, config);
-      const broker = new BrokerCore(config, topics, directory, metadata);
-      broker.startRetention();
+      const groups = await GroupCoordinator.open({
+        offsetStore: new ConsumerOffsetsStore(topics, effectiveValue('offsets.topic.num.partitions', config) as number),
+        initialRebalanceDelayMs: effectiveValue('group.initial.rebalance.delay.ms', config) as number,
+        minSessionTimeoutMs: effectiveValue('group.min.session.timeout.ms', config) as number,
+        maxSessionTimeoutMs: effectiveValue('group.max.session.timeout.ms', config) as number,
+        partitionExists: (topic, partition) => topics.has(topic) && partition >= 0 && partition < topics.get(topic).partitions,
+      });
+      const broker = new BrokerCore(config, topics, groups, directory, metadata);
+      broker.startBackgroundJobs();
       return broker;
     } catch (error) {
       await directory.close();
@@ -214,10 +228,12 @@ export class BrokerCore {
 
   // ---- background jobs and close ----------------------------------------------------------
 
-  private startRetention(): void {
+  private startBackgroundJobs(): void {
     const intervalMs = effectiveValue('log.retention.check.interval.ms', this.config) as number;
     this.retentionTimer = setInterval(() => void this.enforceRetention().catch(() => undefined), intervalMs);
     this.retentionTimer.unref();
+    this.groupTimer = setInterval(() => this.groups.tick(), GROUP_TICK_MS);
+    this.groupTimer.unref();
   }
 
   /** Runs retention on every partition whose cleanup.policy includes delete. */
@@ -233,7 +249,9 @@ export class BrokerCore {
     if (this.closed) return;
     this.closed = true;
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    if (this.groupTimer !== null) clearInterval(this.groupTimer);
     this.waiters.wakeAll();
+    await this.groups.close();
     await this.topics.idle();
     await this.directory.close();
   }

@@ -78,6 +78,8 @@ export class PartitionLog {
   private logEndOffsetValue: number;
   private logStartOffsetValue: number;
   private pending: PendingAppend[] = [];
+  /** Buffers handed to append() and not yet settled: each one belongs to the log until then. */
+  private readonly pendingBuffers = new Set<Buffer>();
   private writerScheduled = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private activeSegmentStartMs: number;
@@ -206,16 +208,20 @@ export class PartitionLog {
   /**
    * Appends one record batch (the whole buffer). Its baseOffset is rewritten in place with the
    * offset assigned. Resolves once the batch is written (in the page cache: await flush() for the
-   * disk), or after the fsync when flush.messages is reached.
+   * disk), or after the fsync when flush.messages is reached. The buffer belongs to the log until
+   * the promise settles: it must not be changed, nor appended again, before then.
    */
   append(batch: Buffer): Promise<AppendResult> {
     try {
       this.checkWritable();
+      if (this.pendingBuffers.has(batch)) throw new StorageError('INVALID_ARGUMENT', 'this buffer is already being appended; append a copy, or wait for the first append to settle');
       const { recordCount, maxTimestamp } = this.validateAppend(batch);
-      return new Promise((resolve, reject) => {
+      this.pendingBuffers.add(batch);
+      const settled = () => this.pendingBuffers.delete(batch);
+      return new Promise<AppendResult>((resolve, reject) => {
         this.pending.push({ batch, recordCount, maxTimestamp, resolve, reject });
         this.scheduleWriter();
-      });
+      }).finally(settled);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -26,6 +26,14 @@ export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 
 const SCAN_CHUNK_BYTES = 64 * 1024;
+/**
+ * Index entries are written to their files in groups of this many (and on seal and close): one
+ * write per entry would cost a thread-pool round trip per append. Entries not yet written are
+ * rebuilt by recovery, which rescans the active segment after a crash anyway.
+ */
+const PERSIST_INDEX_EVERY_ENTRIES = 256;
+/** Bytes read past `maxBytes` so one read usually covers the scan from the index entry too. */
+const READ_SLACK_BYTES = 16 * 1024;
 const RECOVERY_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Relative offsets are u32 in the index; stay within i32 as Kafka does. */
 export const MAX_RELATIVE_OFFSET = 0x7fffffff;
@@ -204,7 +212,7 @@ export class Segment {
     }
     assert(position - startPosition === buffers.reduce((sum, buffer) => sum + buffer.length, 0), 'batch sizes match the bytes written');
     this.sizeBytes = position;
-    await this.persistIndexes();
+    if (this.offsetIndex.unpersistedEntries + this.timeIndex.unpersistedEntries >= PERSIST_INDEX_EVERY_ENTRIES) await this.persistIndexes();
   }
 
   /** Index bookkeeping for one batch, as Kafka's LogSegment.append does it. */
@@ -318,13 +326,48 @@ export class Segment {
    * are an error naming file and position, never returned. Null if no batch reaches `offset`.
    */
   async read(offset: number, maxBytes: number): Promise<Buffer | null> {
-    const first = await this.findBatch(offset);
+    await this.ensureIndexes();
+    const start = this.offsetIndex.lookup(offset);
+    // One read from the index entry usually holds both the scan to `offset` and the batches wanted.
+    const windowBytes = Math.min(this.sizeBytes - start, maxBytes + this.config.indexIntervalBytes + READ_SLACK_BYTES);
+    const window = await this.readAt(start, windowBytes);
+    const found = this.firstBatchInWindow(window, start, offset);
+    if (found === 'beyond-window') return this.readFromBatch(await this.findBatch(offset), maxBytes);
+    if (found === null) return null;
+    const firstSize = batchSizeAt(window, found);
+    if (found + firstSize > window.length || window.length - found < Math.min(maxBytes, this.sizeBytes - start - found)) {
+      return this.readFromBatch({ position: start + found, sizeBytes: firstSize }, maxBytes);
+    }
+    const bytes = window.subarray(found, found + Math.max(firstSize, maxBytes));
+    return bytes.subarray(0, this.checkBatches(bytes, start + found));
+  }
+
+  /**
+   * Where in `window` (read at file position `windowPosition`) the first batch whose last offset
+   * is ≥ `offset` starts; null if the segment has none; 'beyond-window' if the window ends first.
+   */
+  private firstBatchInWindow(window: Buffer, windowPosition: number, offset: number): number | 'beyond-window' | null {
+    let position = 0;
+    while (position + BATCH_HEADER_BYTES <= window.length) {
+      const batch = this.locate(window.subarray(position, position + BATCH_HEADER_BYTES), windowPosition + position);
+      if (batch.lastOffset >= offset) return position;
+      position += batch.sizeBytes;
+    }
+    return windowPosition + position >= this.sizeBytes ? null : 'beyond-window';
+  }
+
+  /** Whole batches from `first` up to `maxBytes` (at least the first), CRC-checked. */
+  private async readFromBatch(first: Pick<BatchLocation, 'position' | 'sizeBytes'> | null, maxBytes: number): Promise<Buffer | null> {
     if (first === null) return null;
-    const wanted = Math.max(first.sizeBytes, Math.min(maxBytes, this.sizeBytes - first.position));
-    const bytes = Buffer.allocUnsafe(wanted);
-    const bytesRead = await (await this.openLog()).read(bytes, 0, wanted, first.position);
-    if (bytesRead < wanted) throw new StorageError('KAFKA_STORAGE_ERROR', `short read of ${this.logPath}: ${bytesRead} of ${wanted} bytes at ${first.position}`);
+    const bytes = await this.readAt(first.position, Math.max(first.sizeBytes, Math.min(maxBytes, this.sizeBytes - first.position)));
     return bytes.subarray(0, this.checkBatches(bytes, first.position));
+  }
+
+  private async readAt(position: number, length: number): Promise<Buffer> {
+    const bytes = Buffer.allocUnsafe(length);
+    const bytesRead = await (await this.openLog()).read(bytes, 0, length, position);
+    if (bytesRead < length) throw new StorageError('KAFKA_STORAGE_ERROR', `short read of ${this.logPath}: ${bytesRead} of ${length} bytes at ${position}`);
+    return bytes;
   }
 
   /** Validates the whole batches in `bytes` (read at `filePosition`); returns the bytes they span. */

@@ -6,13 +6,16 @@
  * from its log, and recovery does so when one looks wrong). "mmap-style", as Kafka's: while its
  * segment is active the file is preallocated (sparse) to `maxIndexBytes` and mirrored by an
  * in-memory Buffer of that size; new entries are written through to the file at their fixed
- * positions (batched: one write per append group, see persist()). When the segment is sealed the
+ * positions (batched, see persist()); the Buffer starts small and doubles. When the segment is sealed the
  * file is trimmed to its entries and fsynced, and the Buffer shrinks to fit. A sealed segment's
  * index is read into memory only when first searched.
  */
 
 import type { FileIO, StorageFile } from './file-io.js';
 import { assert } from './storage-error.js';
+
+/** Entries the in-memory mirror of an active index starts with (it doubles up to the maximum). */
+const INITIAL_MIRROR_ENTRIES = 512;
 
 export abstract class SparseIndex {
   private buffer: Buffer | null = null;
@@ -52,14 +55,31 @@ export abstract class SparseIndex {
     return this.buffer !== null;
   }
 
-  /** Starts an empty, writable index (a new active segment): file truncated and preallocated. */
+  /**
+   * Starts an empty, writable index (a new active segment): the file is preallocated (sparse) to
+   * its maximum size; the in-memory mirror starts small and doubles as entries come.
+   */
   async createEmpty(): Promise<void> {
     this.file = await this.io.open(this.path, { create: true });
     await this.file.truncate(0);
     await this.file.truncate(this.maxEntries * this.entryBytes);
-    this.buffer = Buffer.alloc(this.maxEntries * this.entryBytes);
+    this.buffer = Buffer.alloc(Math.min(INITIAL_MIRROR_ENTRIES, this.maxEntries) * this.entryBytes);
     this.entryCount = 0;
     this.persistedEntries = 0;
+  }
+
+  /** Entries in memory not yet written to the file. */
+  get unpersistedEntries(): number {
+    return this.entryCount - this.persistedEntries;
+  }
+
+  /** Doubles the in-memory mirror (up to the index's maximum) when it is full. */
+  private growMirror(): void {
+    const buffer = this.buffer!;
+    if (buffer.length >= (this.entryCount + 1) * this.entryBytes) return;
+    const grown = Buffer.alloc(Math.min(buffer.length * 2, this.maxEntries * this.entryBytes));
+    buffer.copy(grown);
+    this.buffer = grown;
   }
 
   /**
@@ -79,7 +99,7 @@ export abstract class SparseIndex {
   async reopenActive(): Promise<boolean> {
     if (!(await this.loadSealed())) return false;
     const entries = this.buffer!;
-    this.buffer = Buffer.alloc(this.maxEntries * this.entryBytes);
+    this.buffer = Buffer.alloc(Math.max(entries.length * 2, INITIAL_MIRROR_ENTRIES * this.entryBytes, this.entryBytes));
     entries.copy(this.buffer);
     this.file = await this.io.open(this.path, { create: true });
     await this.file.truncate(this.maxEntries * this.entryBytes);
@@ -110,6 +130,7 @@ export abstract class SparseIndex {
   protected appendEntry(fill: (entry: Buffer) => void): void {
     assert(this.buffer !== null && this.file !== null, `append to a sealed index ${this.path}`);
     assert(!this.isFull, `append to a full index ${this.path}`);
+    this.growMirror();
     const start = this.entryCount * this.entryBytes;
     fill(this.buffer.subarray(start, start + this.entryBytes));
     this.entryCount++;
@@ -149,10 +170,11 @@ export abstract class SparseIndex {
   async truncateEntries(entryIndex: number): Promise<void> {
     if (entryIndex >= this.entryCount) return;
     this.buffer!.fill(0, entryIndex * this.entryBytes, this.entryCount * this.entryBytes);
+    const persisted = this.persistedEntries;
     this.entryCount = entryIndex;
-    if (this.persistedEntries > entryIndex) {
+    if (persisted > entryIndex) {
       this.persistedEntries = entryIndex;
-      if (this.file !== null) await this.file.write([Buffer.alloc((this.maxEntries - entryIndex) * this.entryBytes)], entryIndex * this.entryBytes);
+      if (this.file !== null) await this.file.write([Buffer.alloc((persisted - entryIndex) * this.entryBytes)], entryIndex * this.entryBytes);
     }
   }
 

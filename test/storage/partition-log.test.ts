@@ -229,3 +229,16 @@ describe('PartitionLog basics', () => {
     await expect(PartitionLog.open(tempDir(), { config: { retentionMs: -5 } })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
   });
 });
+
+describe('buffer ownership', () => {
+  it('refuses a buffer that is already being appended (its offsets would be overwritten)', async () => {
+    const log = await PartitionLog.open(tempDir());
+    const batch = batchOf('same', 2);
+    const first = log.append(batch);
+    await expect(log.append(batch)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await first).toMatchObject({ baseOffset: 0 });
+    expect(await log.append(batch)).toMatchObject({ baseOffset: 2 }); // once settled it may be reused
+    expect(recordsIn(await log.read(0, 1 << 20)).map(([offset]) => offset)).toEqual([0, 1, 2, 3]);
+    await log.close();
+  });
+});

@@ -1,0 +1,436 @@
+/**
+ * The in-process consumer. It reads partitions it is assigned (by `assign`, or through a consumer
+ * group by `subscribe`) from a position per partition, long-polling the broker when caught up (an
+ * append wakes it; no busy loop). Messages come out of an async iterator, or go to `eachMessage` /
+ * `eachBatch` handlers through `run()`.
+ *
+ * Delivery (README "Delivery semantics"):
+ * - at-least-once (default): a message counts as processed once its handler returned (or, with the
+ *   iterator, once the next message is asked for); only processed offsets are committed, so a crash
+ *   re-delivers what was in flight, never loses it;
+ * - at-most-once: the offsets of a fetched chunk are committed before any of it is handed out, so a
+ *   crash loses what was in flight, never re-delivers it.
+ * In a group, processed offsets are committed every `autoCommitIntervalMs`, before a rebalance gives
+ * partitions away, and on close; `commit()` commits now.
+ */
+
+import { decodeRecordBatches } from '../codec/record-batch.js';
+import { BrokerError } from '../broker/broker-error.js';
+import type { BrokerCore } from '../broker/broker-core.js';
+import { assignorsByName, type Assignor, type AssignorName, type TopicPartition } from './assignors/index.js';
+import { ClientError } from './client-error.js';
+import type { ConsumerBatch, ConsumerMessage } from './consumer-message.js';
+import { DeadLetterHandler, type RetryOptions } from './dead-letter.js';
+import { GroupMember } from './group-member.js';
+
+/** Where to start reading a partition with no committed offset (or, for offset/timestamp, always). */
+export type StartFrom = 'earliest' | 'latest' | { offset: number } | { timestamp: number };
+
+export interface ConsumerOptions {
+  /** Join this consumer group (subscribe) or commit for it (assign). */
+  groupId?: string;
+  clientId?: string;
+  delivery?: 'at-least-once' | 'at-most-once';
+  /** Commit processed offsets periodically (default true, groups only). */
+  autoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Assignors offered to the group, preferred first (default range, roundrobin, sticky). */
+  assignors?: AssignorName[];
+  /** Bytes fetched per partition per round (default 1 MiB; at least one batch). */
+  maxBytesPerPartition?: number;
+  /** Longest a caught-up fetch waits for new records before checking in again (default 500 ms). */
+  maxWaitMs?: number;
+}
+
+export interface SubscribeOptions {
+  /** Default 'latest', as Kafka's auto.offset.reset. */
+  from?: StartFrom;
+}
+
+export interface RunOptions {
+  eachMessage?: (message: ConsumerMessage) => Promise<void> | void;
+  eachBatch?: (batch: ConsumerBatch) => Promise<void> | void;
+  /** Retry a failing eachMessage handler, then dead-letter the record (./dead-letter.ts). */
+  retry?: RetryOptions;
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Next offset to fetch. */
+  position: number;
+  /** Next offset after the last processed message (what a commit stores), or null. */
+  processed: number | null;
+  /** What was last committed, to skip needless commits. */
+  committed: number | null;
+  paused: boolean;
+  highWatermark: number;
+}
+
+function keyOf(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
+export class Consumer implements AsyncIterable<ConsumerMessage> {
+  private readonly states = new Map<string, PartitionState>();
+  private buffer: ConsumerMessage[] = [];
+  private bufferIndex = 0;
+  private lastYielded: ConsumerMessage | null = null;
+  private subscription: { topics: readonly string[] | RegExp; from: StartFrom } | null = null;
+  private manualAssignment = false;
+  private readonly explicitStartsApplied = new Set<string>();
+  private member: GroupMember | null = null;
+  private needsRebalance = false;
+  private subscribedPartitionCounts = '';
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private autoCommitTimer: NodeJS.Timeout | null = null;
+  private wait = new AbortController();
+  private consuming = false;
+  private closed = false;
+  private readonly delivery: 'at-least-once' | 'at-most-once';
+
+  constructor(
+    private readonly broker: BrokerCore,
+    private readonly options: ConsumerOptions = {},
+  ) {
+    this.delivery = options.delivery ?? 'at-least-once';
+    if (options.groupId !== undefined && options.groupId.length === 0) throw new ClientError('INVALID_ARGUMENT', 'groupId must not be empty');
+  }
+
+  // ---- what to read -----------------------------------------------------------------------
+
+  /** Subscribes to topics (names or a pattern); partitions come from the group, or all of them without one. */
+  async subscribe(topics: string | readonly string[] | RegExp, options: SubscribeOptions = {}): Promise<void> {
+    this.checkOpen();
+    if (this.manualAssignment) throw new ClientError('ILLEGAL_STATE', 'this consumer already assigned partitions by hand');
+    const names = typeof topics === 'string' ? [topics] : topics;
+    if (!(names instanceof RegExp)) for (const name of names) await this.broker.ensureTopic(name);
+    this.subscription = { topics: names, from: options.from ?? 'latest' };
+    if (this.options.groupId !== undefined) {
+      this.member = new GroupMember(this.broker, {
+        groupId: this.options.groupId,
+        clientId: this.options.clientId ?? 'strata-consumer',
+        sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
+        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? 60_000,
+        assignors: this.assignors(),
+      });
+    }
+    this.needsRebalance = true;
+    this.startTimers();
+  }
+
+  private assignors(): Assignor[] {
+    return (this.options.assignors ?? ['range', 'roundrobin', 'sticky']).map((name) => {
+      const assignor = assignorsByName.get(name);
+      if (assignor === undefined) throw new ClientError('INVALID_ARGUMENT', `unknown assignor ${name} (range, roundrobin, sticky)`);
+      return assignor;
+    });
+  }
+
+  /** Reads exactly these partitions (no group membership); `offset` overrides where each starts. */
+  async assign(partitions: readonly { topic: string; partition: number; offset?: number }[], options: SubscribeOptions = {}): Promise<void> {
+    this.checkOpen();
+    if (this.subscription !== null) throw new ClientError('ILLEGAL_STATE', 'this consumer already subscribed');
+    this.manualAssignment = true;
+    this.subscription = { topics: [...new Set(partitions.map((partition) => partition.topic))], from: options.from ?? 'latest' };
+    this.states.clear();
+    for (const { topic, partition, offset } of partitions) {
+      this.broker.topics.partition(topic, partition); // UNKNOWN_TOPIC_OR_PARTITION early
+      const state = this.newState(topic, partition, offset ?? (await this.startPosition(topic, partition, await this.committedOf([{ topic, partition }]))));
+      this.states.set(keyOf(topic, partition), state);
+    }
+    this.startTimers();
+  }
+
+  /** The partitions this consumer reads now. */
+  assignment(): TopicPartition[] {
+    return [...this.states.values()].map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const partition of partitions) this.stateOf(partition).paused = true;
+    this.dropBuffered((message) => partitions.some((paused) => paused.topic === message.topic && paused.partition === message.partition));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const partition of partitions) this.stateOf(partition).paused = false;
+    this.wait.abort();
+  }
+
+  /** Reads `partition` from `offset` next (replay or skip). */
+  seek(target: TopicPartition & { offset: number }): void {
+    const state = this.stateOf(target);
+    if (!Number.isSafeInteger(target.offset) || target.offset < 0) throw new ClientError('INVALID_ARGUMENT', `cannot seek to offset ${target.offset}`);
+    this.dropBuffered((message) => message.topic === target.topic && message.partition === target.partition);
+    state.position = target.offset;
+    this.wait.abort();
+  }
+
+  private stateOf({ topic, partition }: TopicPartition): PartitionState {
+    const state = this.states.get(keyOf(topic, partition));
+    if (state === undefined) throw new ClientError('ILLEGAL_STATE', `${topic}-${partition} is not assigned to this consumer`);
+    return state;
+  }
+
+  private newState(topic: string, partition: number, position: number): PartitionState {
+    return { topic, partition, position, processed: null, committed: null, paused: false, highWatermark: 0 };
+  }
+
+  // ---- positions --------------------------------------------------------------------------
+
+  private async committedOf(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    if (this.options.groupId === undefined) return new Map();
+    const member = this.member ?? new GroupMember(this.broker, { groupId: this.options.groupId, clientId: '', sessionTimeoutMs: 0, rebalanceTimeoutMs: 0, assignors: [] });
+    return member.committed(partitions);
+  }
+
+  /** Explicit offset/timestamp (first assignment only), else the committed offset, else the reset policy. */
+  private async startPosition(topic: string, partition: number, committed: Map<string, number>): Promise<number> {
+    const from = this.subscription?.from ?? 'latest';
+    const key = keyOf(topic, partition);
+    if (typeof from === 'object' && !this.explicitStartsApplied.has(key)) {
+      this.explicitStartsApplied.add(key);
+      if ('offset' in from) return from.offset;
+      const found = await this.broker.listOffset(topic, partition, from.timestamp);
+      return found.offset >= 0 ? found.offset : (await this.broker.listOffset(topic, partition, -1)).offset;
+    }
+    const committedOffset = committed.get(key);
+    if (committedOffset !== undefined) return committedOffset;
+    return this.resetPosition(topic, partition);
+  }
+
+  /** Where auto.offset.reset sends a partition: 'latest' unless the subscription asked otherwise. */
+  private async resetPosition(topic: string, partition: number): Promise<number> {
+    const from = this.subscription?.from ?? 'latest';
+    const timestamp = from === 'latest' ? -1 : -2;
+    return (await this.broker.listOffset(topic, partition, timestamp)).offset;
+  }
+
+  // ---- group membership -------------------------------------------------------------------
+
+  private subscribedTopics(): string[] {
+    const topics = this.subscription?.topics ?? [];
+    if (topics instanceof RegExp) return this.broker.topics.list().map((topic) => topic.name).filter((name) => !name.startsWith('__') && topics.test(name));
+    return topics.filter((topic) => this.broker.topics.has(topic));
+  }
+
+  /** Fingerprint of the subscribed topics and their partition counts: a change means rebalance. */
+  private partitionCountsFingerprint(): string {
+    return this.subscribedTopics()
+      .map((topic) => `${topic}:${this.broker.topics.get(topic).partitions}`)
+      .join(',');
+  }
+
+  /** Gets a (new) assignment: from the group, or every partition of the subscribed topics. */
+  private async rebalance(): Promise<void> {
+    this.needsRebalance = false;
+    const owned = this.assignment();
+    if (this.member !== null) await this.commitProcessed().catch(() => undefined); // best effort: the generation may be gone
+    this.subscribedPartitionCounts = this.partitionCountsFingerprint();
+    const topics = this.subscribedTopics();
+    const assigned = this.member !== null ? await this.member.join(topics, owned) : topics.flatMap((topic) => Array.from({ length: this.broker.topics.get(topic).partitions }, (_, partition) => ({ topic, partition })));
+    const committed = await this.committedOf(assigned);
+    const next = new Map<string, PartitionState>();
+    for (const { topic, partition } of assigned) {
+      const key = keyOf(topic, partition);
+      const kept = this.states.get(key);
+      next.set(key, kept ?? this.newState(topic, partition, await this.startPosition(topic, partition, committed)));
+    }
+    this.states.clear();
+    for (const [key, state] of next) this.states.set(key, state);
+    this.dropBuffered((message) => !this.states.has(keyOf(message.topic, message.partition)));
+  }
+
+  private startTimers(): void {
+    if (this.heartbeatTimer !== null) return;
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs ?? 3_000);
+    this.heartbeatTimer.unref();
+    if (this.options.groupId !== undefined && this.options.autoCommit !== false && this.delivery === 'at-least-once') {
+      this.autoCommitTimer = setInterval(() => void this.commitProcessed().catch(() => undefined), this.options.autoCommitIntervalMs ?? 5_000);
+      this.autoCommitTimer.unref();
+    }
+  }
+
+  /** Keeps group membership alive and notices new topics or partitions (metadata refresh). */
+  private async heartbeat(): Promise<void> {
+    if (this.closed || this.needsRebalance) return;
+    let rejoin = !this.manualAssignment && this.subscription !== null && this.partitionCountsFingerprint() !== this.subscribedPartitionCounts;
+    if (this.member !== null && this.member.generationId >= 0) rejoin = (await this.member.heartbeat().catch(() => 'rejoin' as const)) === 'rejoin' || rejoin;
+    if (rejoin) {
+      this.needsRebalance = true;
+      this.wait.abort();
+    }
+  }
+
+  // ---- commits ----------------------------------------------------------------------------
+
+  /** Commits processed offsets now (or exactly `offsets`: the next offset to read per partition). */
+  async commit(offsets?: readonly (TopicPartition & { offset: number })[]): Promise<void> {
+    if (this.options.groupId === undefined) throw new ClientError('ILLEGAL_STATE', 'commit needs a groupId');
+    if (offsets === undefined) return this.commitProcessed();
+    await this.commitOffsets(offsets);
+  }
+
+  private async commitProcessed(): Promise<void> {
+    const due = [...this.states.values()].filter((state) => state.processed !== null && state.processed !== state.committed);
+    await this.commitOffsets(due.map((state) => ({ topic: state.topic, partition: state.partition, offset: state.processed! })));
+  }
+
+  private async commitOffsets(offsets: readonly (TopicPartition & { offset: number })[]): Promise<void> {
+    if (offsets.length === 0 || this.options.groupId === undefined) return;
+    const member = this.member ?? new GroupMember(this.broker, { groupId: this.options.groupId, clientId: '', sessionTimeoutMs: 0, rebalanceTimeoutMs: 0, assignors: [] });
+    await member.commit(offsets);
+    for (const { topic, partition, offset } of offsets) {
+      const state = this.states.get(keyOf(topic, partition));
+      if (state !== undefined) state.committed = offset;
+    }
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClientError('CLIENT_CLOSED', 'the consumer is closed');
+  }
+
+  /** Drops buffered messages; their partitions will fetch them again (positions rewind to them). */
+  private dropBuffered(drop: (message: ConsumerMessage) => boolean): void {
+    const kept: ConsumerMessage[] = [];
+    for (const message of this.buffer.slice(this.bufferIndex)) {
+      if (!drop(message)) {
+        kept.push(message);
+        continue;
+      }
+      const state = this.states.get(keyOf(message.topic, message.partition));
+      if (state !== undefined) state.position = Math.min(state.position, message.offset);
+    }
+    this.buffer = kept;
+    this.bufferIndex = 0;
+  }
+
+  private markProcessed(message: ConsumerMessage): void {
+    const state = this.states.get(keyOf(message.topic, message.partition));
+    if (state !== undefined) state.processed = message.offset + 1;
+  }
+
+  /** The next message, fetching (and waiting) as needed; null once closed. */
+  private async nextMessage(): Promise<ConsumerMessage | null> {
+    while (!this.closed) {
+      if (this.needsRebalance) await this.rebalance();
+      if (this.bufferIndex < this.buffer.length) return this.buffer[this.bufferIndex++]!;
+      await this.fetchRound();
+    }
+    return null;
+  }
+
+  /** Fetches every unpaused partition once; waits for new data when none had any. */
+  private async fetchRound(): Promise<void> {
+    if (this.subscription === null) throw new ClientError('ILLEGAL_STATE', 'subscribe or assign before consuming');
+    const fetched: ConsumerMessage[] = [];
+    const active = [...this.states.values()].filter((state) => !state.paused);
+    for (const state of active) fetched.push(...(await this.fetchPartition(state)));
+    if (fetched.length === 0) {
+      this.wait = new AbortController();
+      await this.broker.waitForData(active.map(({ topic, partition, position }) => ({ topic, partition, offset: position })), this.options.maxWaitMs ?? 500, this.wait.signal);
+      return;
+    }
+    if (this.delivery === 'at-most-once' && this.options.groupId !== undefined) {
+      await this.commitOffsets(active.map((state) => ({ topic: state.topic, partition: state.partition, offset: state.position })));
+    }
+    this.buffer = fetched;
+    this.bufferIndex = 0;
+  }
+
+  private async fetchPartition(state: PartitionState): Promise<ConsumerMessage[]> {
+    let result;
+    try {
+      result = await this.broker.fetch(state.topic, state.partition, state.position, this.options.maxBytesPerPartition ?? 1024 * 1024);
+    } catch (error) {
+      if (!(error instanceof BrokerError && error.code === 'OFFSET_OUT_OF_RANGE')) throw error;
+      state.position = await this.resetPosition(state.topic, state.partition); // retention removed it, or a bad seek
+      return [];
+    }
+    state.highWatermark = result.highWatermark;
+    const messages: ConsumerMessage[] = [];
+    for (const batch of decodeRecordBatches(result.records)) {
+      for (const record of batch.records) {
+        if (record.offset >= state.position) messages.push({ topic: state.topic, partition: state.partition, ...record });
+      }
+      // Offsets may have gaps (compaction): the next position follows the batch, not the last record.
+      state.position = Math.max(state.position, batch.header.baseOffset + batch.header.lastOffsetDelta + 1);
+    }
+    return messages;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
+    this.startConsuming();
+    return {
+      next: async () => {
+        // Asking for the next message means the previous one was processed.
+        if (this.lastYielded !== null) this.markProcessed(this.lastYielded);
+        const message = await this.nextMessage();
+        this.lastYielded = message;
+        return message === null ? { value: undefined, done: true } : { value: message, done: false };
+      },
+      // Leaving the loop early (break or throw) leaves the last message unprocessed: it comes again.
+      return: async () => {
+        this.lastYielded = null;
+        this.consuming = false;
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private startConsuming(): void {
+    this.checkOpen();
+    if (this.consuming) throw new ClientError('ILLEGAL_STATE', 'this consumer is already being consumed (one iterator or run() at a time)');
+    this.consuming = true;
+  }
+
+  /** Hands every message (or every fetched batch) to a handler until close(). */
+  async run(options: RunOptions): Promise<void> {
+    if ((options.eachMessage === undefined) === (options.eachBatch === undefined)) throw new ClientError('INVALID_ARGUMENT', 'run() takes exactly one of eachMessage and eachBatch');
+    this.startConsuming();
+    const deadLetters = options.retry === undefined ? null : new DeadLetterHandler(this.broker, options.retry);
+    try {
+      if (options.eachMessage !== undefined) await this.runEachMessage(options.eachMessage, deadLetters);
+      else await this.runEachBatch(options.eachBatch!);
+    } finally {
+      this.consuming = false;
+      await deadLetters?.close();
+    }
+  }
+
+  private async runEachMessage(handler: NonNullable<RunOptions['eachMessage']>, deadLetters: DeadLetterHandler | null): Promise<void> {
+    for (let message = await this.nextMessage(); message !== null; message = await this.nextMessage()) {
+      if (deadLetters === null) await handler(message);
+      else await deadLetters.handle(message, handler);
+      this.markProcessed(message);
+    }
+  }
+
+  private async runEachBatch(handler: NonNullable<RunOptions['eachBatch']>): Promise<void> {
+    for (let first = await this.nextMessage(); first !== null; first = await this.nextMessage()) {
+      const messages = [first];
+      while (this.bufferIndex < this.buffer.length && this.buffer[this.bufferIndex]!.topic === first.topic && this.buffer[this.bufferIndex]!.partition === first.partition) {
+        messages.push(this.buffer[this.bufferIndex++]!);
+      }
+      const state = this.states.get(keyOf(first.topic, first.partition));
+      await handler({ topic: first.topic, partition: first.partition, messages, highWatermark: state?.highWatermark ?? 0 });
+      this.markProcessed(messages[messages.length - 1]!);
+    }
+  }
+
+  /** Stops reading, commits what was processed, leaves the group. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wait.abort();
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    if (this.autoCommitTimer !== null) clearInterval(this.autoCommitTimer);
+    if (this.options.groupId !== undefined && this.options.autoCommit !== false) await this.commitProcessed().catch(() => undefined);
+    await this.member?.leave().catch(() => undefined);
+  }
+}

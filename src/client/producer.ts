@@ -1,0 +1,254 @@
+/**
+ * The in-process producer: records in, offsets out, no sockets. As Kafka's producer it
+ * - picks partitions (explicit, murmur2 of the key, or one sticky partition per batch for
+ *   records without a key);
+ * - batches per partition: a batch closes at `batchSize` bytes or `lingerMs` after its first
+ *   record; it is encoded once (compressed if asked) and appended whole;
+ * - is idempotent by default: a producer id from the broker and a sequence per partition, so a
+ *   retried batch is never written twice;
+ * - bounds its memory: records waiting for their batch's acknowledgement count against
+ *   `bufferMemoryBytes`; past it, send() waits for room (or rejects, `whenBufferFull: 'reject'`).
+ * acks: 0 = don't wait (offsets unknown, -1), 1 = written, -1 / 'all' = fsynced (group commit).
+ */
+
+import { encodeRecordBatch } from '../codec/record-batch.js';
+import type { RecordBytes, RecordHeaderInput, RecordInput } from '../codec/record.js';
+import type { CompressionName } from '../codec/compression.js';
+import { BrokerError } from '../broker/broker-error.js';
+import type { Acks, BrokerCore } from '../broker/broker-core.js';
+import { defaultPartitioner, selectPartition, type Partitioner } from '../broker/partitioner.js';
+import { ClientError } from './client-error.js';
+
+export interface ProducerRecord {
+  key?: RecordBytes;
+  value: RecordBytes;
+  headers?: readonly RecordHeaderInput[] | Record<string, RecordBytes>;
+  /** Milliseconds since the epoch; now when absent. */
+  timestamp?: number;
+  /** Send to this partition instead of asking the partitioner. */
+  partition?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** -1 with acks 0. */
+  offset: number;
+  timestamp: number;
+}
+
+export interface ProducerOptions {
+  /** 0, 1, or -1 / 'all' (default 'all': acknowledged means fsynced). */
+  acks?: Acks | 'all';
+  /** Wait this long for more records before closing a batch (default 0: what one tick brings). */
+  lingerMs?: number;
+  /** Close a batch at this many bytes (default 16 KiB). */
+  batchSizeBytes?: number;
+  compression?: CompressionName;
+  /** Producer id + sequences so retries never duplicate (default true). */
+  idempotent?: boolean;
+  /** Bytes of records awaiting acknowledgement before send() waits (default 32 MiB). */
+  bufferMemoryBytes?: number;
+  whenBufferFull?: 'wait' | 'reject';
+  partitioner?: Partitioner;
+  /** Attempts for a batch refused with a retriable error (default 5), and the pause between them. */
+  retries?: number;
+  retryBackoffMs?: number;
+}
+
+interface PendingRecord {
+  record: RecordInput;
+  sizeBytes: number;
+  resolve: (metadata: RecordMetadata) => void;
+  reject: (error: unknown) => void;
+}
+
+interface OpenBatch {
+  topic: string;
+  partition: number;
+  records: PendingRecord[];
+  sizeBytes: number;
+  /** Cancels the linger timer that would close this batch. */
+  cancelTimer: () => void;
+}
+
+const RETRIABLE = new Set(['NOT_LEADER_OR_FOLLOWER', 'KAFKA_STORAGE_ERROR', 'REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS', 'UNKNOWN_TOPIC_OR_PARTITION']);
+const RECORD_OVERHEAD_BYTES = 24;
+
+function headersOf(headers: ProducerRecord['headers']): readonly RecordHeaderInput[] | undefined {
+  if (headers === undefined || Array.isArray(headers)) return headers as readonly RecordHeaderInput[] | undefined;
+  return Object.entries(headers).map(([key, value]) => ({ key, value }));
+}
+
+function sizeOf(bytes: RecordBytes | undefined): number {
+  if (bytes === null || bytes === undefined) return 0;
+  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+}
+
+function recordSize(record: RecordInput): number {
+  return RECORD_OVERHEAD_BYTES + sizeOf(record.key) + sizeOf(record.value) + (record.headers ?? []).reduce((sum, header) => sum + header.key.length + sizeOf(header.value), 0);
+}
+
+export class Producer {
+  private readonly acks: Acks;
+  private readonly lingerMs: number;
+  private readonly batchSizeBytes: number;
+  private readonly bufferMemoryBytes: number;
+  private readonly partitioner: Partitioner & { onNewBatch?: (topic: string) => void };
+  private readonly openBatches = new Map<string, OpenBatch>();
+  /** Per partition: the next sequence and the tail of its send chain (batches go in order). */
+  private readonly partitionStates = new Map<string, { nextSequence: number; tail: Promise<unknown> }>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly roomWaiters: (() => void)[] = [];
+  private bufferedBytes = 0;
+  private producerIdentity: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly broker: BrokerCore,
+    private readonly options: ProducerOptions = {},
+  ) {
+    this.acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
+    this.lingerMs = options.lingerMs ?? 0;
+    this.batchSizeBytes = options.batchSizeBytes ?? 16 * 1024;
+    this.bufferMemoryBytes = options.bufferMemoryBytes ?? 32 * 1024 * 1024;
+    this.partitioner = options.partitioner ?? defaultPartitioner();
+    if (![-1, 0, 1].includes(this.acks)) throw new ClientError('INVALID_ARGUMENT', `acks must be 0, 1, -1 or 'all', got ${String(options.acks)}`);
+  }
+
+  /** Sends records to `topic`; resolves with each record's partition and offset once acknowledged. */
+  async send(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (this.closed) throw new ClientError('CLIENT_CLOSED', 'the producer is closed');
+    await this.broker.ensureTopic(topic);
+    const partitionCount = this.broker.topics.get(topic).partitions;
+    const results: Promise<RecordMetadata>[] = [];
+    for (const record of records) {
+      const input: RecordInput = { key: record.key ?? null, value: record.value, timestamp: record.timestamp ?? Date.now(), ...(record.headers ? { headers: headersOf(record.headers)! } : {}) };
+      const key = input.key === null || input.key === undefined ? null : typeof input.key === 'string' ? Buffer.from(input.key) : input.key;
+      const partition = selectPartition({ topic, partitionCount, key, ...(record.partition === undefined ? {} : { partition: record.partition }) }, this.partitioner);
+      const sizeBytes = recordSize(input);
+      await this.reserve(sizeBytes);
+      results.push(new Promise((resolve, reject) => this.enqueue(topic, partition, { record: input, sizeBytes, resolve, reject })));
+    }
+    return Promise.all(results);
+  }
+
+  /** Waits until `sizeBytes` more fit in the buffer (or rejects, per `whenBufferFull`). */
+  private async reserve(sizeBytes: number): Promise<void> {
+    if (sizeBytes > this.bufferMemoryBytes) throw new ClientError('RECORD_TOO_LARGE', `a record of ${sizeBytes} bytes exceeds bufferMemoryBytes (${this.bufferMemoryBytes})`);
+    while (this.bufferedBytes + sizeBytes > this.bufferMemoryBytes) {
+      if (this.options.whenBufferFull === 'reject') throw new ClientError('BUFFER_FULL', `producer buffer full (${this.bufferedBytes} of ${this.bufferMemoryBytes} bytes awaiting acknowledgement)`);
+      if (this.closed) throw new ClientError('CLIENT_CLOSED', 'the producer is closed');
+      this.flushOpenBatches();
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    }
+    this.bufferedBytes += sizeBytes;
+  }
+
+  private release(sizeBytes: number): void {
+    this.bufferedBytes -= sizeBytes;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  private enqueue(topic: string, partition: number, pending: PendingRecord): void {
+    const key = `${topic}\u0000${partition}`;
+    let batch = this.openBatches.get(key);
+    if (batch === undefined) {
+      const opened: OpenBatch = { topic, partition, records: [], sizeBytes: 0, cancelTimer: () => undefined };
+      opened.cancelTimer = this.scheduleClose(() => this.closeBatch(key, opened));
+      this.openBatches.set(key, (batch = opened));
+    }
+    batch.records.push(pending);
+    batch.sizeBytes += pending.sizeBytes;
+    if (batch.sizeBytes >= this.batchSizeBytes) this.closeBatch(key, batch);
+  }
+
+  /** Runs `close` after lingerMs (or, with no linger, once this tick's sends are in). */
+  private scheduleClose(close: () => void): () => void {
+    if (this.lingerMs > 0) {
+      const timer = setTimeout(close, this.lingerMs);
+      return () => clearTimeout(timer);
+    }
+    const immediate = setImmediate(close);
+    return () => clearImmediate(immediate);
+  }
+
+  private closeBatch(key: string, batch: OpenBatch): void {
+    if (this.openBatches.get(key) !== batch) return;
+    this.openBatches.delete(key);
+    batch.cancelTimer();
+    this.partitioner.onNewBatch?.(batch.topic);
+    const sent = this.sendBatch(batch);
+    this.inFlight.add(sent);
+    void sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  private flushOpenBatches(): void {
+    for (const [key, batch] of [...this.openBatches]) this.closeBatch(key, batch);
+  }
+
+  /** Encodes and appends one batch after the previous batch of its partition, retrying retriable refusals. */
+  private sendBatch(batch: OpenBatch): Promise<void> {
+    const stateKey = `${batch.topic}\u0000${batch.partition}`;
+    let state = this.partitionStates.get(stateKey);
+    if (state === undefined) this.partitionStates.set(stateKey, (state = { nextSequence: 0, tail: Promise.resolve() }));
+    const baseSequence = state.nextSequence;
+    state.nextSequence = (state.nextSequence + batch.records.length) % 2 ** 31;
+    const run = state.tail.then(() => this.appendBatch(batch, baseSequence));
+    state.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendBatch(batch: OpenBatch, baseSequence: number): Promise<void> {
+    const releaseAll = () => this.release(batch.sizeBytes);
+    try {
+      const identity = this.options.idempotent === false ? null : await this.identity();
+      const bytes = encodeRecordBatch(
+        batch.records.map((pending) => pending.record),
+        { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) },
+      );
+      if (this.acks === 0) {
+        batch.records.forEach((pending) => pending.resolve({ topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.record.timestamp! }));
+        await this.broker.produce(batch.topic, batch.partition, bytes, 0).catch(() => undefined);
+        return;
+      }
+      const result = await this.produceWithRetries(batch, bytes);
+      batch.records.forEach((pending, index) => pending.resolve({ topic: batch.topic, partition: batch.partition, offset: result.baseOffset + index, timestamp: pending.record.timestamp! }));
+    } catch (error) {
+      for (const pending of batch.records) pending.reject(error);
+    } finally {
+      releaseAll();
+    }
+  }
+
+  private async produceWithRetries(batch: OpenBatch, bytes: Buffer): Promise<{ baseOffset: number }> {
+    const attempts = 1 + (this.options.retries ?? 5);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.broker.produce(batch.topic, batch.partition, bytes, this.acks);
+      } catch (error) {
+        const retriable = error instanceof BrokerError && RETRIABLE.has(error.code);
+        if (!retriable || attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, (this.options.retryBackoffMs ?? 100) * attempt));
+      }
+    }
+  }
+
+  private identity(): Promise<{ producerId: number; producerEpoch: number }> {
+    this.producerIdentity ??= this.broker.initProducerId();
+    return this.producerIdentity;
+  }
+
+  /** Sends every open batch now and waits for all acknowledgements. */
+  async flush(): Promise<void> {
+    this.flushOpenBatches();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Flushes, then refuses further sends. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { Broker } from '../../src/client/broker.js';
+import type { ConsumerMessage } from '../../src/client/consumer-message.js';
+import { tempDir } from '../support/temp-dir.js';
+
+async function take(iterable: AsyncIterable<ConsumerMessage>, count: number): Promise<ConsumerMessage[]> {
+  const taken: ConsumerMessage[] = [];
+  if (count === 0) return taken;
+  for await (const message of iterable) {
+    taken.push(message);
+    if (taken.length === count) break;
+  }
+  return taken;
+}
+
+async function seeded(partitions = 1, records = 10): Promise<Broker> {
+  const broker = await Broker.open({ dataDir: tempDir() });
+  await broker.admin.createTopic('t', { partitions });
+  const producer = broker.producer({ acks: 1 });
+  for (let index = 0; index < records; index++) await producer.send('t', [{ value: `v${index}`, partition: index % partitions, timestamp: 1_000 * (index + 1) }]);
+  return broker;
+}
+
+describe('embedded consumer without a group', () => {
+  it('subscribe from earliest reads every record of every partition, with all fields', async () => {
+    const broker = await seeded(2, 10);
+    const consumer = broker.consumer();
+    await consumer.subscribe('t', { from: 'earliest' });
+    const messages = await take(consumer, 10);
+    expect(messages.map((message) => message.value!.toString()).sort()).toEqual(Array.from({ length: 10 }, (_, index) => `v${index}`).sort());
+    expect(messages[0]).toMatchObject({ topic: 't', partition: expect.any(Number), offset: expect.any(Number), timestamp: expect.any(Number), key: null, headers: [] });
+    await broker.close();
+  });
+
+  it('from a timestamp replays exactly the records at or after it; from an offset starts there', async () => {
+    const broker = await seeded(1, 10);
+    const byTime = broker.consumer();
+    await byTime.subscribe('t', { from: { timestamp: 6_000 } });
+    expect((await take(byTime, 5)).map((message) => message.value!.toString())).toEqual(['v5', 'v6', 'v7', 'v8', 'v9']);
+    const byOffset = broker.consumer();
+    await byOffset.assign([{ topic: 't', partition: 0, offset: 8 }]);
+    expect((await take(byOffset, 2)).map((message) => message.offset)).toEqual([8, 9]);
+    await broker.close();
+  });
+
+  it('from latest sees only new records, woken by the produce (long poll, no busy loop)', async () => {
+    const broker = await seeded(1, 3);
+    const consumer = broker.consumer({ maxWaitMs: 10_000 });
+    await consumer.subscribe('t', { from: 'latest' });
+    const next = take(consumer, 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const sentAt = Date.now();
+    await broker.producer({ acks: 1 }).send('t', [{ value: 'fresh' }]);
+    const [message] = await next;
+    expect(message!.value!.toString()).toBe('fresh');
+    expect(message!.offset).toBe(3);
+    expect(Date.now() - sentAt).toBeLessThan(1_000);
+    await broker.close();
+  });
+
+  it('pause, resume and seek', async () => {
+    const broker = await seeded(2, 10);
+    const consumer = broker.consumer({ maxWaitMs: 50 });
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }, { topic: 't', partition: 1, offset: 0 }]);
+    consumer.pause([{ topic: 't', partition: 1 }]);
+    const onlyZero = await take(consumer, 5);
+    expect(onlyZero.every((message) => message.partition === 0)).toBe(true);
+    consumer.resume([{ topic: 't', partition: 1 }]);
+    const rest = await take(consumer, 5);
+    expect(rest.every((message) => message.partition === 1)).toBe(true);
+    consumer.seek({ topic: 't', partition: 0, offset: 2 });
+    const again = await take(consumer, 3);
+    expect(again.map((message) => [message.partition, message.offset])).toEqual([[0, 2], [0, 3], [0, 4]]);
+    expect(() => consumer.seek({ topic: 't', partition: 5, offset: 0 })).toThrow(/not assigned/);
+    await broker.close();
+  });
+
+  it('eachBatch hands over a partition\'s fetched records at once', async () => {
+    const broker = await seeded(1, 6);
+    const consumer = broker.consumer();
+    await consumer.subscribe('t', { from: 'earliest' });
+    const sizes: number[] = [];
+    const running = consumer.run({
+      eachBatch: async (batch) => {
+        sizes.push(batch.messages.length);
+        expect(batch.highWatermark).toBe(6);
+        if (sizes.reduce((sum, size) => sum + size, 0) >= 6) void consumer.close();
+      },
+    });
+    await running;
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(6);
+    await broker.close();
+  });
+
+  it('a failing handler is retried with backoff, then dead-lettered with headers, and the consumer moves on', async () => {
+    const broker = await seeded(1, 3);
+    const consumer = broker.consumer();
+    await consumer.subscribe('t', { from: 'earliest' });
+    const attempts = new Map<string, number>();
+    const handled: string[] = [];
+    const running = consumer.run({
+      retry: { attempts: 3, backoffMs: 5 },
+      eachMessage: async (message) => {
+        const value = message.value!.toString();
+        attempts.set(value, (attempts.get(value) ?? 0) + 1);
+        if (value === 'v1') throw new Error('cannot bill v1');
+        handled.push(value);
+        if (value === 'v2') void consumer.close();
+      },
+    });
+    await running;
+    expect(handled).toEqual(['v0', 'v2']);
+    expect(attempts.get('v1')).toBe(3);
+    const dlq = broker.consumer();
+    await dlq.subscribe('t.DLQ', { from: 'earliest' });
+    const [dead] = await take(dlq, 1);
+    expect(dead!.value!.toString()).toBe('v1');
+    const headers = Object.fromEntries(dead!.headers.map((header) => [header.key, header.value!.toString()]));
+    expect(headers).toEqual({ 'dlq.original.topic': 't', 'dlq.original.partition': '0', 'dlq.original.offset': '1', 'dlq.error.message': 'cannot bill v1', 'dlq.attempts': '3' });
+    await broker.close();
+  });
+
+  it('without a dead-letter topic the last error stops the consumer (nothing skipped silently)', async () => {
+    const broker = await seeded(1, 2);
+    const consumer = broker.consumer();
+    await consumer.subscribe('t', { from: 'earliest' });
+    await expect(consumer.run({ retry: { attempts: 2, backoffMs: 1, deadLetterTopic: false }, eachMessage: () => { throw new Error('broken'); } })).rejects.toThrow('broken');
+    await broker.close();
+  });
+
+  it('typed errors for misuse', async () => {
+    const broker = await seeded(1, 1);
+    const consumer = broker.consumer();
+    await expect(consumer.assign([{ topic: 'nope', partition: 0 }])).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
+    await expect(consumer.commit()).rejects.toMatchObject({ code: 'ILLEGAL_STATE' });
+    await expect(consumer.run({})).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await broker.close();
+  });
+});
