@@ -34,12 +34,12 @@ try {
 }
 
 const passed = results.numPassedTests;
-// Suites that fail to load count as failures too: their tests never ran.
-const failed = results.numFailedTests + (results.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(results);
+// A test file that failed without a failed test (it did not load, or a hook threw) counts as one failure.
+const failed = results.numFailedTests + countFilesFailedOutsideTests(results);
 const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || vitestStatus !== 0 || passed === 0 ? 1 : 0);
 
-function countSuitesWithFailedTests(json) {
-  return json.testResults.filter((suite) => suite.assertionResults.some((test) => test.status === 'failed')).length;
+function countFilesFailedOutsideTests(json) {
+  return json.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed')).length;
 }
