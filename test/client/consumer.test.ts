@@ -137,3 +137,27 @@ describe('embedded consumer without a group', () => {
     await broker.close();
   });
 });
+
+describe('pattern subscriptions', () => {
+  it('a pattern picks up matching topics created later, and ignores the rest', async () => {
+    const broker = await Broker.open({ dataDir: tempDir() });
+    await broker.admin.createTopic('logs-web');
+    await broker.admin.createTopic('metrics');
+    const consumer = broker.consumer({ heartbeatIntervalMs: 50, maxWaitMs: 50 });
+    await consumer.subscribe(/^logs-/, { from: 'earliest' });
+    const producer = broker.producer({ acks: 1 });
+    await producer.send('logs-web', [{ value: 'web' }]);
+    await producer.send('metrics', [{ value: 'not for me' }]);
+    const seen: string[] = [];
+    for await (const message of consumer) {
+      seen.push(`${message.topic}:${message.value!.toString()}`);
+      if (seen.length === 1) {
+        await broker.admin.createTopic('logs-db');
+        await producer.send('logs-db', [{ value: 'db' }]);
+      }
+      if (seen.length === 2) break;
+    }
+    expect(seen).toEqual(['logs-web:web', 'logs-db:db']);
+    await broker.close();
+  });
+});

@@ -6,7 +6,9 @@
  * The coordinator calls `write` one batch at a time, never concurrently, and applies a batch to its
  * in-memory state only after `write` resolved: a commit answered NONE is durable. `load` returns
  * every entry ever written and not yet compacted away, oldest first; replaying them in that order
- * (later entries win, a tombstone deletes) rebuilds the committed offsets.
+ * (later entries win, a tombstone deletes) rebuilds the committed offsets. Only the order of the
+ * entries of one (group, topic, partition) matters, so a store spread over several partitions
+ * keyed by group keeps it.
  */
 
 export interface CommittedOffset {
