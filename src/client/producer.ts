@@ -56,11 +56,37 @@ export interface ProducerOptions {
   retryBackoffMs?: number;
 }
 
+/** One send() call: its records' results fill in as their batches are acknowledged. */
+interface SendRequest {
+  results: RecordMetadata[];
+  remaining: number;
+  settled: boolean;
+  resolve: (results: RecordMetadata[]) => void;
+  reject: (error: unknown) => void;
+}
+
 interface PendingRecord {
   record: RecordInput;
   sizeBytes: number;
-  resolve: (metadata: RecordMetadata) => void;
-  reject: (error: unknown) => void;
+  request: SendRequest;
+  /** Position of the record in its send() call. */
+  index: number;
+}
+
+function succeed(pending: PendingRecord, metadata: RecordMetadata): void {
+  const request = pending.request;
+  if (request.settled) return;
+  request.results[pending.index] = metadata;
+  if (--request.remaining === 0) {
+    request.settled = true;
+    request.resolve(request.results);
+  }
+}
+
+function fail(pending: PendingRecord, error: unknown): void {
+  if (pending.request.settled) return;
+  pending.request.settled = true;
+  pending.request.reject(error);
 }
 
 interface OpenBatch {
@@ -119,23 +145,44 @@ export class Producer {
   /** Sends records to `topic`; resolves with each record's partition and offset once acknowledged. */
   async send(topic: string, records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new ClientError('CLIENT_CLOSED', 'the producer is closed');
-    await this.broker.ensureTopic(topic);
+    if (!this.broker.topics.has(topic)) await this.broker.ensureTopic(topic);
+    if (records.length === 0) return [];
     const partitionCount = this.broker.topics.get(topic).partitions;
-    const results: Promise<RecordMetadata>[] = [];
-    for (const record of records) {
-      const input: RecordInput = { key: record.key ?? null, value: record.value, timestamp: record.timestamp ?? Date.now(), ...(record.headers ? { headers: headersOf(record.headers)! } : {}) };
-      const key = input.key === null || input.key === undefined ? null : typeof input.key === 'string' ? Buffer.from(input.key) : input.key;
-      const partition = selectPartition({ topic, partitionCount, key, ...(record.partition === undefined ? {} : { partition: record.partition }) }, this.partitioner);
-      const sizeBytes = recordSize(input);
-      await this.reserve(sizeBytes);
-      results.push(new Promise((resolve, reject) => this.enqueue(topic, partition, { record: input, sizeBytes, resolve, reject })));
+    // Everything is checked before anything is queued: a bad record fails the call as a whole.
+    const prepared = records.map((record) => this.prepare(topic, partitionCount, record));
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      const request: SendRequest = { results: new Array<RecordMetadata>(records.length), remaining: records.length, settled: false, resolve, reject };
+      void this.enqueueAll(topic, prepared, request).catch((error: unknown) => {
+        if (!request.settled) {
+          request.settled = true;
+          reject(error);
+        }
+      });
+    });
+  }
+
+  private prepare(topic: string, partitionCount: number, record: ProducerRecord): { input: RecordInput; partition: number; sizeBytes: number } {
+    const input: RecordInput = { key: record.key ?? null, value: record.value, timestamp: record.timestamp ?? Date.now() };
+    if (record.headers !== undefined) input.headers = headersOf(record.headers)!;
+    const key = input.key === null || input.key === undefined ? null : typeof input.key === 'string' ? Buffer.from(input.key) : input.key;
+    const partition = selectPartition({ topic, partitionCount, key, ...(record.partition === undefined ? {} : { partition: record.partition }) }, this.partitioner);
+    const sizeBytes = recordSize(input);
+    if (sizeBytes > this.bufferMemoryBytes) throw new ClientError('RECORD_TOO_LARGE', `a record of ${sizeBytes} bytes exceeds bufferMemoryBytes (${this.bufferMemoryBytes})`);
+    return { input, partition, sizeBytes };
+  }
+
+  /** Queues records in order, waiting for buffer room only when it runs out. */
+  private async enqueueAll(topic: string, prepared: readonly { input: RecordInput; partition: number; sizeBytes: number }[], request: SendRequest): Promise<void> {
+    for (let index = 0; index < prepared.length; index++) {
+      const { input, partition, sizeBytes } = prepared[index]!;
+      if (this.bufferedBytes + sizeBytes > this.bufferMemoryBytes) await this.reserve(sizeBytes);
+      else this.bufferedBytes += sizeBytes;
+      this.enqueue(topic, partition, { record: input, sizeBytes, request, index });
     }
-    return Promise.all(results);
   }
 
   /** Waits until `sizeBytes` more fit in the buffer (or rejects, per `whenBufferFull`). */
   private async reserve(sizeBytes: number): Promise<void> {
-    if (sizeBytes > this.bufferMemoryBytes) throw new ClientError('RECORD_TOO_LARGE', `a record of ${sizeBytes} bytes exceeds bufferMemoryBytes (${this.bufferMemoryBytes})`);
     while (this.bufferedBytes + sizeBytes > this.bufferMemoryBytes) {
       if (this.options.whenBufferFull === 'reject') throw new ClientError('BUFFER_FULL', `producer buffer full (${this.bufferedBytes} of ${this.bufferMemoryBytes} bytes awaiting acknowledgement)`);
       if (this.closed) throw new ClientError('CLIENT_CLOSED', 'the producer is closed');
@@ -208,14 +255,14 @@ export class Producer {
         { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) },
       );
       if (this.acks === 0) {
-        batch.records.forEach((pending) => pending.resolve({ topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.record.timestamp! }));
+        batch.records.forEach((pending) => succeed(pending, { topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.record.timestamp! }));
         await this.broker.produce(batch.topic, batch.partition, bytes, 0).catch(() => undefined);
         return;
       }
       const result = await this.produceWithRetries(batch, bytes);
-      batch.records.forEach((pending, index) => pending.resolve({ topic: batch.topic, partition: batch.partition, offset: result.baseOffset + index, timestamp: pending.record.timestamp! }));
+      batch.records.forEach((pending, index) => succeed(pending, { topic: batch.topic, partition: batch.partition, offset: result.baseOffset + index, timestamp: pending.record.timestamp! }));
     } catch (error) {
-      for (const pending of batch.records) pending.reject(error);
+      for (const pending of batch.records) fail(pending, error);
     } finally {
       releaseAll();
     }
