@@ -183,8 +183,13 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   private async committedOf(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
     if (this.options.groupId === undefined) return new Map();
-    const member = this.member ?? new GroupMember(this.broker, { groupId: this.options.groupId, clientId: '', sessionTimeoutMs: 0, rebalanceTimeoutMs: 0, assignors: [] });
-    return member.committed(partitions);
+    return this.groupClient(this.options.groupId).committed(partitions);
+  }
+
+  /** The group member, or (assign() with a groupId) a non-member that commits standalone. */
+  private groupClient(groupId: string): GroupMember {
+    this.member ??= new GroupMember(this.broker, { groupId, clientId: this.options.clientId ?? 'strata-consumer', sessionTimeoutMs: 0, rebalanceTimeoutMs: 0, assignors: [] });
+    return this.member;
   }
 
   /** Explicit offset/timestamp (first assignment only), else the committed offset, else the reset policy. */
@@ -281,8 +286,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   private async commitOffsets(offsets: readonly (TopicPartition & { offset: number })[]): Promise<void> {
     if (offsets.length === 0 || this.options.groupId === undefined) return;
-    const member = this.member ?? new GroupMember(this.broker, { groupId: this.options.groupId, clientId: '', sessionTimeoutMs: 0, rebalanceTimeoutMs: 0, assignors: [] });
-    await member.commit(offsets);
+    await this.groupClient(this.options.groupId).commit(offsets);
     for (const { topic, partition, offset } of offsets) {
       const state = this.states.get(keyOf(topic, partition));
       if (state !== undefined) state.committed = offset;
