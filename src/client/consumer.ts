@@ -14,7 +14,7 @@
  * partitions away, and on close; `commit()` commits now.
  */
 
-import { decodeRecordBatches } from '../codec/record-batch.js';
+import { forEachRecord } from '../codec/record-batch.js';
 import { BrokerError } from '../broker/broker-error.js';
 import type { BrokerCore } from '../broker/broker-core.js';
 import { assignorsByName, type Assignor, type AssignorName, type TopicPartition } from './assignors/index.js';
@@ -358,13 +358,12 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     }
     state.highWatermark = result.highWatermark;
     const messages: ConsumerMessage[] = [];
-    for (const batch of decodeRecordBatches(result.records)) {
-      for (const record of batch.records) {
-        if (record.offset >= state.position) messages.push({ topic: state.topic, partition: state.partition, ...record });
-      }
-      // Offsets may have gaps (compaction): the next position follows the batch, not the last record.
-      state.position = Math.max(state.position, batch.header.baseOffset + batch.header.lastOffsetDelta + 1);
-    }
+    const { topic, partition, position } = state;
+    const nextOffset = forEachRecord(result.records, (offset, timestamp, key, value, headers) => {
+      if (offset >= position) messages.push({ topic, partition, offset, timestamp, key, value, headers });
+    });
+    // Offsets may have gaps (compaction): the next position follows the last batch, not its last record.
+    state.position = Math.max(state.position, nextOffset);
     return messages;
   }
 

@@ -65,16 +65,18 @@ interface SendRequest {
   reject: (error: unknown) => void;
 }
 
-interface PendingRecord {
-  record: RecordInput;
+/** A record waiting in a batch: what the encoder reads, plus where its result goes. */
+interface PendingRecord extends RecordInput {
+  timestamp: number;
   sizeBytes: number;
-  request: SendRequest;
+  partition: number;
+  request: SendRequest | null;
   /** Position of the record in its send() call. */
   index: number;
 }
 
 function succeed(pending: PendingRecord, metadata: RecordMetadata): void {
-  const request = pending.request;
+  const request = pending.request!;
   if (request.settled) return;
   request.results[pending.index] = metadata;
   if (--request.remaining === 0) {
@@ -84,9 +86,10 @@ function succeed(pending: PendingRecord, metadata: RecordMetadata): void {
 }
 
 function fail(pending: PendingRecord, error: unknown): void {
-  if (pending.request.settled) return;
-  pending.request.settled = true;
-  pending.request.reject(error);
+  const request = pending.request!;
+  if (request.settled) return;
+  request.settled = true;
+  request.reject(error);
 }
 
 interface OpenBatch {
@@ -149,10 +152,12 @@ export class Producer {
     if (records.length === 0) return [];
     const partitionCount = this.broker.topics.get(topic).partitions;
     // Everything is checked before anything is queued: a bad record fails the call as a whole.
-    const prepared = records.map((record) => this.prepare(topic, partitionCount, record));
+    const nowMs = Date.now();
+    const prepared = records.map((record, index) => this.prepare(topic, partitionCount, record, index, nowMs));
     return new Promise<RecordMetadata[]>((resolve, reject) => {
       const request: SendRequest = { results: new Array<RecordMetadata>(records.length), remaining: records.length, settled: false, resolve, reject };
-      void this.enqueueAll(topic, prepared, request).catch((error: unknown) => {
+      for (const pending of prepared) pending.request = request;
+      void this.enqueueAll(topic, prepared).catch((error: unknown) => {
         if (!request.settled) {
           request.settled = true;
           reject(error);
@@ -161,23 +166,22 @@ export class Producer {
     });
   }
 
-  private prepare(topic: string, partitionCount: number, record: ProducerRecord): { input: RecordInput; partition: number; sizeBytes: number } {
-    const input: RecordInput = { key: record.key ?? null, value: record.value, timestamp: record.timestamp ?? Date.now() };
-    if (record.headers !== undefined) input.headers = headersOf(record.headers)!;
-    const key = input.key === null || input.key === undefined ? null : typeof input.key === 'string' ? Buffer.from(input.key) : input.key;
-    const partition = selectPartition({ topic, partitionCount, key, ...(record.partition === undefined ? {} : { partition: record.partition }) }, this.partitioner);
-    const sizeBytes = recordSize(input);
-    if (sizeBytes > this.bufferMemoryBytes) throw new ClientError('RECORD_TOO_LARGE', `a record of ${sizeBytes} bytes exceeds bufferMemoryBytes (${this.bufferMemoryBytes})`);
-    return { input, partition, sizeBytes };
+  private prepare(topic: string, partitionCount: number, record: ProducerRecord, index: number, nowMs: number): PendingRecord {
+    const key = record.key ?? null;
+    const partition = selectPartition({ topic, partitionCount, key: typeof key === 'string' ? Buffer.from(key) : key, partition: record.partition }, this.partitioner);
+    const pending: PendingRecord = { key, value: record.value, timestamp: record.timestamp ?? nowMs, sizeBytes: 0, partition, request: null, index };
+    if (record.headers !== undefined) pending.headers = headersOf(record.headers)!;
+    pending.sizeBytes = recordSize(pending);
+    if (pending.sizeBytes > this.bufferMemoryBytes) throw new ClientError('RECORD_TOO_LARGE', `a record of ${pending.sizeBytes} bytes exceeds bufferMemoryBytes (${this.bufferMemoryBytes})`);
+    return pending;
   }
 
   /** Queues records in order, waiting for buffer room only when it runs out. */
-  private async enqueueAll(topic: string, prepared: readonly { input: RecordInput; partition: number; sizeBytes: number }[], request: SendRequest): Promise<void> {
-    for (let index = 0; index < prepared.length; index++) {
-      const { input, partition, sizeBytes } = prepared[index]!;
-      if (this.bufferedBytes + sizeBytes > this.bufferMemoryBytes) await this.reserve(sizeBytes);
-      else this.bufferedBytes += sizeBytes;
-      this.enqueue(topic, partition, { record: input, sizeBytes, request, index });
+  private async enqueueAll(topic: string, prepared: readonly PendingRecord[]): Promise<void> {
+    for (const pending of prepared) {
+      if (this.bufferedBytes + pending.sizeBytes > this.bufferMemoryBytes) await this.reserve(pending.sizeBytes);
+      else this.bufferedBytes += pending.sizeBytes;
+      this.enqueue(topic, pending.partition, pending);
     }
   }
 
@@ -250,17 +254,17 @@ export class Producer {
     const releaseAll = () => this.release(batch.sizeBytes);
     try {
       const identity = this.options.idempotent === false ? null : await this.identity();
-      const bytes = encodeRecordBatch(
-        batch.records.map((pending) => pending.record),
-        { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) },
-      );
+      const bytes = encodeRecordBatch(batch.records, { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) });
       if (this.acks === 0) {
-        batch.records.forEach((pending) => succeed(pending, { topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.record.timestamp! }));
+        for (const pending of batch.records) succeed(pending, { topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.timestamp });
         await this.broker.produce(batch.topic, batch.partition, bytes, 0).catch(() => undefined);
         return;
       }
       const result = await this.produceWithRetries(batch, bytes);
-      batch.records.forEach((pending, index) => succeed(pending, { topic: batch.topic, partition: batch.partition, offset: result.baseOffset + index, timestamp: pending.record.timestamp! }));
+      for (let index = 0; index < batch.records.length; index++) {
+        const pending = batch.records[index]!;
+        succeed(pending, { topic: batch.topic, partition: batch.partition, offset: result.baseOffset + index, timestamp: pending.timestamp });
+      }
     } catch (error) {
       for (const pending of batch.records) fail(pending, error);
     } finally {

@@ -17,6 +17,8 @@ export {
   decodeRecordBatch,
   decodeRecordBatches,
   encodeRecordBatch,
+  forEachRecord,
+  type RecordVisitor,
   setMaxTimestamp,
   validateRecordBatch,
   type BatchRecordsSummary,

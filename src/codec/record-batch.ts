@@ -19,7 +19,7 @@ import {
   type CompressionName,
 } from './compression.js';
 import { crc32c } from './crc32c.js';
-import { RecordCursor, recordBodySize, writeRecord, type DecodedRecord, type RecordInput } from './record.js';
+import { RecordCursor, recordBodySize, writeRecord, type DecodedRecord, type RecordHeader, type RecordInput } from './record.js';
 import {
   Attribute,
   BATCH_HEADER_BYTES,
@@ -261,6 +261,32 @@ export function decodeRecordBatch(batch: Buffer, position = 0, end = batch.lengt
     records.push(cursor.toRecord(header.baseOffset, timestamp));
   });
   return { header, records };
+}
+
+/** Receives one record; key, value and header values are views into the fetched bytes. */
+export type RecordVisitor = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => void;
+
+/**
+ * Visits every record of the whole batches in `bytes` (as a fetch returns them; a partial batch at
+ * the end is ignored) without building per-batch or per-record objects of its own, validating as
+ * decodeRecordBatch does. Returns the offset after the last batch visited (a batch may end past
+ * its last record after compaction), or -1 when `bytes` held no whole batch.
+ */
+export function forEachRecord(bytes: Buffer, visit: RecordVisitor, options: DecodeOptions = {}): number {
+  let position = 0;
+  let nextOffset = -1;
+  while (position + BATCH_HEADER_BYTES <= bytes.length && position + bytes.readInt32BE(position + Field.batchLength) + BATCH_LENGTH_PREFIX_BYTES <= bytes.length) {
+    const sizeBytes = validateBatchFrame(bytes, position, bytes.length);
+    const header = readBatchHeader(bytes, position);
+    const logAppendTime = (header.attributes & Attribute.logAppendTime) !== 0;
+    walkRecords(bytes, position, sizeBytes, options, (cursor) => {
+      const timestamp = logAppendTime ? header.maxTimestamp : timestampOf(header.baseTimestamp, cursor.timestampDelta);
+      visit(header.baseOffset + cursor.offsetDelta, timestamp, cursor.key(), cursor.value(), cursor.headers());
+    });
+    nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
+    position += sizeBytes;
+  }
+  return nextOffset;
 }
 
 /**

@@ -188,14 +188,21 @@ export class RecordCursor {
 
   /** The current record as an object; key, value and header values are views, not copies. */
   toRecord(baseOffset: number, timestamp: number): DecodedRecord {
-    const buffer = this.reader.buffer;
-    return {
-      offset: baseOffset + this.offsetDelta,
-      timestamp,
-      key: this.keyLength < 0 ? null : buffer.subarray(this.keyStart, this.keyStart + this.keyLength),
-      value: this.valueLength < 0 ? null : buffer.subarray(this.valueStart, this.valueStart + this.valueLength),
-      headers: this.headerCount === 0 ? [] : this.readHeaders(),
-    };
+    return { offset: baseOffset + this.offsetDelta, timestamp, key: this.key(), value: this.value(), headers: this.headers() };
+  }
+
+  /** The current record's key: a view, or null. */
+  key(): Buffer | null {
+    return this.keyLength < 0 ? null : this.reader.buffer.subarray(this.keyStart, this.keyStart + this.keyLength);
+  }
+
+  /** The current record's value: a view, or null (a tombstone). */
+  value(): Buffer | null {
+    return this.valueLength < 0 ? null : this.reader.buffer.subarray(this.valueStart, this.valueStart + this.valueLength);
+  }
+
+  headers(): RecordHeader[] {
+    return this.headerCount === 0 ? [] : this.readHeaders();
   }
 
   private readHeaders(): RecordHeader[] {

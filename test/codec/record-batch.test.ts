@@ -216,3 +216,27 @@ function expectOnlyCodecErrors(decode: () => unknown): void {
     if (!(error instanceof CodecError)) throw error;
   }
 }
+
+describe('forEachRecord', () => {
+  it('visits exactly what decodeRecordBatches decodes, and returns the offset after the last whole batch', async () => {
+    const { forEachRecord } = await import('../../src/codec/record-batch.js');
+    fc.assert(
+      fc.property(fc.array(fc.array(recordInput(16), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }), supportedCompression, (batches, compression) => {
+        let offset = 10;
+        const bytes = Buffer.concat(
+          batches.map((records) => {
+            const batch = encodeRecordBatch(records, { compression, baseOffset: offset });
+            offset += records.length;
+            return batch;
+          }),
+        );
+        const visited: unknown[] = [];
+        const withTail = Buffer.concat([bytes, bytes.subarray(0, 20)]); // a partial batch at the end is ignored
+        expect(forEachRecord(withTail, (recordOffset, timestamp, key, value, headers) => visited.push({ offset: recordOffset, timestamp, key, value, headers }))).toBe(offset);
+        expect(visited).toEqual(decodeRecordBatches(bytes).flatMap((batch) => batch.records));
+      }),
+      { numRuns: 100 },
+    );
+    expect(forEachRecord(Buffer.alloc(0), () => undefined)).toBe(-1);
+  });
+});
