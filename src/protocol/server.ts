@@ -20,8 +20,11 @@ export interface ConnectionInfo {
   remotePort: number;
 }
 
-/** Handles one request frame; resolves with the response frame body, or null for "no response" (acks=0). */
-export type FrameHandler = (frame: Buffer, connection: ConnectionInfo) => Promise<Buffer | null>;
+/**
+ * Handles one request frame; resolves with the response frame body (one Buffer, or chunks written
+ * in order, so record bytes need not be copied), or null for "no response" (acks=0).
+ */
+export type FrameHandler = (frame: Buffer, connection: ConnectionInfo) => Promise<Buffer | Buffer[] | null>;
 
 export interface ServerLog {
   warn(message: string, details?: Record<string, unknown>): void;
@@ -43,7 +46,8 @@ export interface ServerOptions {
 
 interface ResponseSlot {
   done: boolean;
-  response: Buffer | null;
+  response: Buffer[] | null;
+  sizeBytes: number;
 }
 
 const DEFAULTS = {
@@ -102,13 +106,14 @@ class ClientConnection {
   }
 
   private dispatch(frame: Buffer): void {
-    const slot: ResponseSlot = { done: false, response: null };
+    const slot: ResponseSlot = { done: false, response: null, sizeBytes: 0 };
     this.slots.push(slot);
     this.handler(frame, this.info).then(
       (response) => {
         slot.done = true;
-        slot.response = response;
-        if (response !== null) this.queuedResponseBytes += response.length;
+        slot.response = response === null ? null : Array.isArray(response) ? response : [response];
+        slot.sizeBytes = slot.response === null ? 0 : slot.response.reduce((sum, chunk) => sum + chunk.length, 0);
+        this.queuedResponseBytes += slot.sizeBytes;
         this.flush();
       },
       (error: unknown) => {
@@ -122,15 +127,18 @@ class ClientConnection {
   /** Writes finished responses from the head of the queue, in request order. */
   private flush(): void {
     while (this.slots.length > 0 && this.slots[0]!.done) {
-      const { response } = this.slots.shift()!;
+      const { response, sizeBytes } = this.slots.shift()!;
       if (response === null || this.socket.destroyed) continue;
       const prefix = Buffer.allocUnsafe(4);
-      prefix.writeInt32BE(response.length);
+      prefix.writeInt32BE(sizeBytes);
+      this.socket.cork();
       this.socket.write(prefix);
-      this.socket.write(response, () => {
-        this.queuedResponseBytes -= response.length;
+      for (let index = 0; index < response.length - 1; index++) this.socket.write(response[index]!);
+      this.socket.write(response[response.length - 1] ?? Buffer.alloc(0), () => {
+        this.queuedResponseBytes -= sizeBytes;
         this.maybeResume();
       });
+      this.socket.uncork();
     }
     this.maybeResume();
     if (this.closing && this.idle) this.socket.end();

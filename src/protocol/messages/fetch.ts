@@ -132,7 +132,7 @@ export interface FetchResponseData {
   /** The fetch session ID, or 0 if this is not part of a fetch session. (versions 7+; default 0) */
   sessionId: number;
   /** The response topics. (versions 0+) */
-  responses: FetchResponseableTopicResponse[];
+  responses: FetchResponseFetchableTopicResponse[];
   /** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. (versions 16+; tag 0 in 16+) */
   nodeEndpoints: FetchResponseNodeEndpoint[];
   /** Tagged fields this schema version does not know, kept as raw bytes (flexible versions only). */
@@ -194,7 +194,7 @@ export interface FetchRequestForgottenTopic {
 }
 
 /** FetchableTopicResponse (in FetchResponse). */
-export interface FetchResponseableTopicResponse {
+export interface FetchResponseFetchableTopicResponse {
   /** The topic name. (versions 0-12) */
   topic: string;
   /** The unique topic ID. (versions 13+) */

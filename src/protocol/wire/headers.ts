@@ -150,7 +150,7 @@ export interface DecodedResponse<T> {
 /** Decodes a whole response (header + body) of `schema` at `apiVersion`. */
 export function decodeResponse<T>(schema: MessageSchema<T>, apiVersion: number, buffer: Buffer): DecodedResponse<T> {
   if (!isValidVersion(schema, apiVersion)) {
-    throw new ProtocolDecodeError('UNSUPPORTED_VERSION', `version ${apiVersion} is not a valid version`, 0).finish(schema.name);
+    throw new ProtocolDecodeError('UNSUPPORTED_VERSION', `version ${apiVersion} is not a valid version`, 0).finish(`${schema.name} v${apiVersion}`);
   }
   const reader = new WireReader(buffer);
   const header = readResponseHeader(reader, responseHeaderVersion(schema, apiVersion));

@@ -72,7 +72,7 @@ export function readMessage<T>(reader: WireReader, schema: MessageSchema<T>, ver
       'UNSUPPORTED_VERSION',
       `version ${version} is not one of the valid versions ${formatRange(schema)}`,
       reader.position,
-    ).finish(schema.name);
+    ).finish(context(schema, version));
   }
   const plan = messagePlan(schema, version);
   try {
@@ -110,7 +110,7 @@ export function defaultMessage<T>(schema: MessageSchema<T>, version: number): T 
 
 function encodePlan(schema: MessageSchema, version: number): MessagePlan {
   if (!isValidVersion(schema, version)) {
-    throw new ProtocolEncodeError(`version ${version} is not one of the valid versions ${formatRange(schema)}`).finish(schema.name);
+    throw new ProtocolEncodeError(`version ${version} is not one of the valid versions ${formatRange(schema)}`).finish(context(schema, version));
   }
   return messagePlan(schema, version);
 }

@@ -66,28 +66,30 @@ export class WireReader {
 
   readInt16(): number {
     this.require(2, 'int16');
-    const value = this.buffer.readInt16BE(this.position);
-    this.position += 2;
-    return value;
+    const buffer = this.buffer;
+    const position = this.position;
+    this.position = position + 2;
+    return ((buffer[position]! << 24) | (buffer[position + 1]! << 16)) >> 16;
   }
 
   readUint16(): number {
     this.require(2, 'uint16');
-    const value = this.buffer.readUInt16BE(this.position);
-    this.position += 2;
-    return value;
+    const buffer = this.buffer;
+    const position = this.position;
+    this.position = position + 2;
+    return (buffer[position]! << 8) | buffer[position + 1]!;
   }
 
   readInt32(): number {
     this.require(4, 'int32');
-    const value = this.buffer.readInt32BE(this.position);
+    const value = this.get32(this.position);
     this.position += 4;
     return value;
   }
 
   readUint32(): number {
     this.require(4, 'uint32');
-    const value = this.buffer.readUInt32BE(this.position);
+    const value = this.get32(this.position) >>> 0;
     this.position += 4;
     return value;
   }
@@ -96,8 +98,8 @@ export class WireReader {
   readInt64(): number {
     this.require(8, 'int64');
     const start = this.position;
-    const high = this.buffer.readInt32BE(start);
-    const low = this.buffer.readUInt32BE(start + 4);
+    const high = this.get32(start);
+    const low = this.get32(start + 4) >>> 0;
     this.position += 8;
     const value = high * TWO_POW_32 + low;
     if (!Number.isSafeInteger(value)) {
@@ -105,6 +107,12 @@ export class WireReader {
       throw new ProtocolDecodeError('INT64_OUT_OF_RANGE', `int64 ${exact} is outside the safe integer range`, start);
     }
     return value;
+  }
+
+  /** The signed big-endian 32-bit value at `position` (bounds already checked). */
+  private get32(position: number): number {
+    const buffer = this.buffer;
+    return (buffer[position]! << 24) | (buffer[position + 1]! << 16) | (buffer[position + 2]! << 8) | buffer[position + 3]!;
   }
 
   readFloat64(): number {

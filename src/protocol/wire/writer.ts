@@ -43,7 +43,7 @@ export class WireWriter {
   private ensure(count: number): void {
     if (this.position + count <= this.buffer.length) return;
     this.closeSegment();
-    const size = Math.max(count, this.nextChunkSize);
+    const size = count > this.nextChunkSize ? count + this.nextChunkSize : this.nextChunkSize;
     this.nextChunkSize = Math.min(MAX_GROWTH_CHUNK, this.nextChunkSize * 2);
     this.buffer = Buffer.allocUnsafe(size);
     this.position = 0;
@@ -89,29 +89,40 @@ export class WireWriter {
   writeInt16(value: number): void {
     if (typeof value !== 'number' || (value << 16) >> 16 !== value) throw invalid('int16', value);
     this.ensure(2);
-    this.buffer.writeInt16BE(value, this.position);
-    this.position += 2;
+    const buffer = this.buffer;
+    buffer[this.position++] = value >> 8;
+    buffer[this.position++] = value;
   }
 
   writeUint16(value: number): void {
     if (typeof value !== 'number' || (value & 0xffff) !== value) throw invalid('uint16', value);
     this.ensure(2);
-    this.buffer.writeUInt16BE(value, this.position);
-    this.position += 2;
+    const buffer = this.buffer;
+    buffer[this.position++] = value >> 8;
+    buffer[this.position++] = value;
   }
 
   writeInt32(value: number): void {
     if (typeof value !== 'number' || (value | 0) !== value) throw invalid('int32', value);
     this.ensure(4);
-    this.buffer.writeInt32BE(value, this.position);
-    this.position += 4;
+    this.put32(value);
   }
 
   writeUint32(value: number): void {
     if (typeof value !== 'number' || value >>> 0 !== value) throw invalid('uint32', value);
     this.ensure(4);
-    this.buffer.writeUInt32BE(value, this.position);
-    this.position += 4;
+    this.put32(value);
+  }
+
+  /** Writes the low 32 bits of `value`, big-endian (room already ensured). */
+  private put32(value: number): void {
+    const buffer = this.buffer;
+    const position = this.position;
+    buffer[position] = value >>> 24;
+    buffer[position + 1] = value >>> 16;
+    buffer[position + 2] = value >>> 8;
+    buffer[position + 3] = value;
+    this.position = position + 4;
   }
 
   /** A safe integer as a big-endian int64. */
@@ -119,9 +130,8 @@ export class WireWriter {
     if (!Number.isSafeInteger(value)) throw invalid('int64 (a safe integer)', value);
     this.ensure(8);
     const high = Math.floor(value / TWO_POW_32);
-    this.buffer.writeInt32BE(high, this.position);
-    this.buffer.writeUInt32BE(value - high * TWO_POW_32, this.position + 4);
-    this.position += 8;
+    this.put32(high);
+    this.put32(value - high * TWO_POW_32);
   }
 
   writeFloat64(value: number): void {
@@ -209,8 +219,8 @@ export class WireWriter {
     const length = Buffer.byteLength(value, 'utf8');
     if (length > 0x7fff) throw new ProtocolEncodeError(`string of ${length} bytes is longer than 32767 bytes`);
     this.ensure(2 + length);
-    this.buffer.writeInt16BE(length, this.position);
-    this.position += 2;
+    this.buffer[this.position++] = length >> 8;
+    this.buffer[this.position++] = length;
     this.position += this.buffer.write(value, this.position, length, 'utf8');
   }
 

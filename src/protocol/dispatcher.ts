@@ -1,0 +1,59 @@
+/**
+ * Turns request frames into response frames: reads the API key and version, refuses what is not
+ * served (an unsupported ApiVersions version gets Kafka's v0 reply with UNSUPPORTED_VERSION and the
+ * list of APIs, so a client can pick a version), decodes the request with its schema, runs the
+ * handler, and encodes the response with the right header version. A request that cannot be
+ * decoded, or names an API or version not served, closes the connection (as Kafka does) with a
+ * log line naming the client.
+ */
+
+import type { BrokerCore } from '../broker/broker-core.js';
+import { KafkaErrorCode } from '../broker/kafka-error-codes.js';
+import type { ApiHandler } from './api-handler.js';
+import type { ConnectionInfo, FrameHandler, ServerLog } from './server.js';
+import { ApiVersionsResponse } from './messages/api-versions.js';
+import { decodeRequest, encodeResponse, writeResponse } from './wire/headers.js';
+
+const API_VERSIONS_KEY = 18;
+/** apiKey int16, apiVersion int16, correlationId int32: the first 8 bytes of every request header. */
+const FIXED_HEADER_BYTES = 8;
+
+export interface DispatcherOptions {
+  broker: BrokerCore;
+  apis: readonly ApiHandler[];
+  advertised: { host: string; port: number };
+  log: ServerLog;
+}
+
+export class ProtocolRequestError extends Error {
+  override readonly name = 'ProtocolRequestError';
+}
+
+export function createDispatcher(options: DispatcherOptions): FrameHandler {
+  const byKey = new Map(options.apis.map((api) => [api.request.apiKey as number, api]));
+  return async (frame: Buffer, connection: ConnectionInfo) => {
+    if (frame.length < FIXED_HEADER_BYTES) throw new ProtocolRequestError(`request of ${frame.length} bytes is shorter than a request header`);
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const api = byKey.get(apiKey);
+    if (api === undefined) throw new ProtocolRequestError(`unsupported API key ${apiKey}`);
+    if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) return unsupportedApiVersions(correlationId, options.apis);
+      throw new ProtocolRequestError(`unsupported version ${apiVersion} of API ${api.request.name} (served: ${api.minVersion}–${api.maxVersion})`);
+    }
+    const { header, body } = decodeRequest(api.request, frame);
+    const context = { broker: options.broker, apiVersion, clientId: header.clientId, connection, advertised: options.advertised, apis: options.apis };
+    const response = await api.handle(body, context);
+    if (response === null) return null;
+    return writeResponse(api.response, apiVersion, correlationId, response).toChunks();
+  };
+}
+
+/** Kafka's answer to an ApiVersions version it does not know: v0 format, error 35, every API. */
+function unsupportedApiVersions(correlationId: number, apis: readonly ApiHandler[]): Buffer {
+  return encodeResponse(ApiVersionsResponse, 0, correlationId, {
+    errorCode: KafkaErrorCode.UNSUPPORTED_VERSION,
+    apiKeys: apis.map((api) => ({ apiKey: api.request.apiKey as number, minVersion: api.minVersion, maxVersion: api.maxVersion })),
+  });
+}
