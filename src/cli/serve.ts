@@ -1,0 +1,86 @@
+/**
+ * `strata serve`: runs the broker behind the Kafka wire protocol until SIGINT or SIGTERM, then
+ * shuts down cleanly (stop accepting, answer in-flight requests, flush, checkpoint, mark a clean
+ * shutdown). These flag names are relied on by scripts and tests: keep them.
+ */
+
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { StrataServer } from '../protocol/serve.js';
+
+interface ServeFlags {
+  dataDir: string;
+  host: string;
+  port: string;
+  advertisedHost?: string;
+  advertisedPort?: string;
+  set: string[];
+}
+
+function parsePort(text: string, flag: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${flag} must be a port number (0–65535), got ${JSON.stringify(text)}`);
+  return port;
+}
+
+/** `--set key=value` pairs (Kafka names) as a config map. */
+export function parseSettings(pairs: readonly string[]): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new Error(`--set takes key=value, got ${JSON.stringify(pair)}`);
+    settings[pair.slice(0, equals).trim()] = pair.slice(equals + 1).trim();
+  }
+  return settings;
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const dataDir = resolve(flags.dataDir);
+  const port = parsePort(flags.port, '--port');
+  const server = await StrataServer.start({
+    host: flags.host,
+    port,
+    ...(flags.advertisedHost === undefined ? {} : { advertisedHost: flags.advertisedHost }),
+    ...(flags.advertisedPort === undefined ? {} : { advertisedPort: parsePort(flags.advertisedPort, '--advertised-port') }),
+    broker: { dataDir, config: parseSettings(flags.set) },
+    log: { warn: (message, details) => console.error(`strata: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`) },
+  });
+  console.log(`strata: listening on ${flags.host}:${server.port}, data in ${dataDir}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`strata: ${signal}: shutting down`);
+    server.close().then(
+      () => {
+        console.log('strata: stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`strata: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the broker, speaking the Apache Kafka wire protocol')
+    .option('--data-dir <dir>', 'data directory (created if missing)', './data')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: any free port)', '9092')
+    .option('--advertised-host <addr>', 'host clients are told to connect to (default: --host)')
+    .option('--advertised-port <n>', 'port clients are told to connect to (default: --port)')
+    .option('--set <key=value>', 'a broker setting by its Kafka name, repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .addHelpText('after', `
+Examples:
+  strata serve                                   # 127.0.0.1:9092, ./data
+  strata serve --data-dir /var/lib/strata --host 0.0.0.0 --port 9092 --advertised-host broker.example
+  strata serve --set num.partitions=3 --set retention.ms=86400000
+  kcat -b 127.0.0.1:9092 -L                      # then point any Kafka client at it`)
+    .action((flags: ServeFlags) => serve(flags));
+}
