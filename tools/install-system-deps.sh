@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs, installed idempotently and quietly (CI runs as root).
-# None yet: the codec and storage tests need only Node. Interop issues add kcat here.
+# kcat (librdkafka) drives `strata serve` in the interop tests.
 set -euo pipefail
-packages=()
+packages=(kcat)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
