@@ -7,8 +7,8 @@
 // state for the next child to recover. STRATA_KILLS sets the number of kills (default 20),
 // STRATA_KILL9_SEED the random seed (printed, to replay a failure).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordBatches } from '../../src/codec/record-batch.js';
@@ -73,8 +73,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the child, kills it (SIGKILL) `killAfterMs` after its first line, returns what it reported. */
 async function runAndKill(dataDir: string, childSeed: number, killAfterMs: number): Promise<ChildReport> {
-  const child = spawn(process.execPath, [CHILD, dataDir, String(childSeed)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
+  // The child reports through a file written with writeSync: lines survive the kill (stdout would not).
+  const reportFile = join(dirname(dataDir), `report-${childSeed}.txt`);
+  const child = spawn(process.execPath, [CHILD, dataDir, String(childSeed), reportFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdoutLines: string[] = [];
   let partial = '';
   let stderr = '';
   let sawFirstLine: () => void = () => undefined;
@@ -83,8 +85,8 @@ async function runAndKill(dataDir: string, childSeed: number, killAfterMs: numbe
   child.stdout.on('data', (chunk: string) => {
     const parts = (partial + chunk).split('\n');
     partial = parts.pop()!;
-    lines.push(...parts);
-    if (lines.length > 0) sawFirstLine();
+    stdoutLines.push(...parts);
+    if (stdoutLines.length > 0) sawFirstLine();
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
@@ -99,10 +101,12 @@ async function runAndKill(dataDir: string, childSeed: number, killAfterMs: numbe
 
   await firstLine;
   if (!exitedEarly) await sleep(killAfterMs);
-  if (exitedEarly) throw new Error(`the child exited before it was killed; stderr:\n${stderr}\nstdout tail:\n${lines.slice(-5).join('\n')}`);
+  if (exitedEarly) throw new Error(`the child exited before it was killed; stderr:\n${stderr}\nstdout tail:\n${stdoutLines.slice(-5).join('\n')}`);
   child.kill('SIGKILL');
   const { code, signal } = await exited; // 'close': stdout fully read
   if (signal !== 'SIGKILL') throw new Error(`the child ended with code ${code}, signal ${signal}; stderr:\n${stderr}`);
+  const lines = readFileSync(reportFile, 'utf8').split('\n').filter((line) => line.length > 0);
+  rmSync(reportFile);
 
   const report: ChildReport = { opened: undefined!, flushed: [], maxIssued: -1, maxWritten: -1, maxFlushed: -1, checkpoints: 0, signal };
   for (const line of lines) {
