@@ -47,7 +47,7 @@ export interface CreateTopicOptions {
   config?: Record<string, ConfigValue>;
 }
 
-const MAX_PARTITIONS = 100_000;
+export const MAX_PARTITIONS = 100_000;
 
 function partitionName(topic: string, partition: number): string {
   return `${topic}-${partition}`;
@@ -180,6 +180,8 @@ export class TopicRegistry {
   addPartitions(name: string, totalPartitions: number): Promise<TopicMetadata> {
     return this.changes.run(async () => {
       const topic = this.get(name);
+      // __consumer_offsets places each group by its partition count: growing it would move groups.
+      if (isInternalTopic(name)) throw new BrokerError('INVALID_REQUEST', `${name} is an internal topic; its partition count is fixed`);
       checkPartitionCount(totalPartitions);
       if (totalPartitions <= topic.partitions) {
         throw new BrokerError('INVALID_PARTITIONS', `topic ${name} has ${topic.partitions} partitions; the new count must be larger, got ${totalPartitions}`);

@@ -160,3 +160,15 @@ describe('broker data path', () => {
     await broker.close();
   });
 });
+
+describe('internal topics', () => {
+  it('__consumer_offsets cannot grow: its partition count places each group', async () => {
+    const broker = await BrokerCore.open({ dataDir: tempDir(), offsetsTopicNumPartitions: 2 });
+    await broker.groups.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', topics: [] });
+    await broker.topics.create('t');
+    await broker.groups.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 0 }] }] });
+    expect(broker.topics.has('__consumer_offsets')).toBe(true);
+    await expect(broker.topics.addPartitions('__consumer_offsets', 4)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await broker.close();
+  });
+});
