@@ -49,6 +49,7 @@ export class FrameReader {
 
   /** Removes and returns the next `count` bytes (a view when they lie in one chunk). */
   private consume(count: number): Buffer {
+    if (count === 0) return Buffer.alloc(0); // a zero-length frame: nothing to take, maybe no chunk left
     this.bufferedBytes -= count;
     const first = this.chunks[0]!;
     if (first.length >= count) {

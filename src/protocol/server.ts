@@ -79,7 +79,7 @@ class ClientConnection {
     this.info = { id, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0 };
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('data', (chunk: Buffer) => this.receiveSafely(chunk));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', () => undefined); // 'close' follows; a reset by the peer is not our error
     socket.on('close', () => this.onClosed(this));
@@ -87,6 +87,16 @@ class ClientConnection {
 
   get idle(): boolean {
     return this.slots.length === 0;
+  }
+
+  /** A bug in framing must cost this connection, never the process. */
+  private receiveSafely(chunk: Buffer): void {
+    try {
+      this.receive(chunk);
+    } catch (error) {
+      this.log.warn('closing connection after an internal error while reading it', { remote: `${this.info.remoteAddress}:${this.info.remotePort}`, error: error instanceof Error ? error.message : String(error) });
+      this.socket.destroy();
+    }
   }
 
   private receive(chunk: Buffer): void {
@@ -157,7 +167,7 @@ class ClientConnection {
     if (this.slots.length < this.limits.maxInFlightRequests && this.queuedResponseBytes < this.limits.maxQueuedResponseBytes && !this.socket.writableNeedDrain) {
       this.paused = false;
       this.socket.resume();
-      this.receive(Buffer.alloc(0)); // frames that arrived while paused
+      this.receiveSafely(Buffer.alloc(0)); // frames that arrived while paused
     }
   }
 

@@ -87,6 +87,20 @@ describe('KafkaServer framing and ordering', () => {
     socket.destroy();
   });
 
+  it('a zero-length frame reaches the handler (which refuses it) without crashing the server', async () => {
+    const server = await start(async (request) => {
+      if (request.length === 0) throw new Error('empty request');
+      return Buffer.from(request);
+    });
+    const empty = await client(server.port);
+    empty.socket.write(Buffer.from([0, 0, 0, 0]));
+    await empty.closed;
+    const { socket, responses } = await client(server.port);
+    socket.write(frame(Buffer.from([1])));
+    await until(() => responses.length === 1);
+    socket.destroy();
+  });
+
   it('stops reading a connection with too many requests in flight (backpressure)', async () => {
     const release: (() => void)[] = [];
     let started = 0;
