@@ -122,6 +122,23 @@ describe('KafkaServer framing and ordering', () => {
     socket.destroy();
   });
 
+  it('closes idle connections after the idle timeout, and refuses connections past the limit', async () => {
+    const idle = await start(async (request) => Buffer.from(request), { idleTimeoutMs: 100 });
+    const quiet = await client(idle.port);
+    const started = Date.now();
+    await quiet.closed;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(80);
+
+    const limited = await start(async (request) => Buffer.from(request), { maxConnections: 1 });
+    const first = await client(limited.port);
+    await until(() => limited.connectionCount === 1);
+    const second = await client(limited.port);
+    await second.closed; // the kernel accepted it; the server dropped it at once
+    first.socket.write(frame(Buffer.from([3])));
+    await until(() => first.responses.length === 1);
+    first.socket.destroy();
+  });
+
   it('graceful close answers in-flight requests before closing', async () => {
     const server = await KafkaServer.listen({ host: '127.0.0.1', port: 0 }, async (request) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
