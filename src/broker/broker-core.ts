@@ -145,8 +145,9 @@ export class BrokerCore {
       }
       const { result, duplicate } = this.appendIdempotently(topic, partition, batch, () => log.append(batch));
       const offsets = await result;
-      if (acks === -1) await log.flush();
+      // Readable as soon as it is written: wake long polls before waiting for the fsync.
       if (!duplicate) this.waiters.notify(partitionKey(topic, partition));
+      if (acks === -1) await log.flush();
       return { ...offsets, duplicate };
     } catch (error) {
       throw toBrokerError(error);

@@ -137,6 +137,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     this.manualAssignment = true;
     this.subscription = { topics: [...new Set(partitions.map((partition) => partition.topic))], from: options.from ?? 'latest' };
     this.states.clear();
+    this.lastMarked = null;
     for (const { topic, partition, offset } of partitions) {
       this.broker.topics.partition(topic, partition); // UNKNOWN_TOPIC_OR_PARTITION early
       const state = this.newState(topic, partition, offset ?? (await this.startPosition(topic, partition, await this.committedOf([{ topic, partition }]))));
@@ -245,6 +246,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       next.set(key, kept ?? this.newState(topic, partition, await this.startPosition(topic, partition, committed)));
     }
     this.states.clear();
+    this.lastMarked = null;
     for (const [key, state] of next) this.states.set(key, state);
     this.dropBuffered((message) => !this.states.has(keyOf(message.topic, message.partition)));
   }
@@ -314,9 +316,16 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     this.bufferIndex = 0;
   }
 
+  /** The state of the partition last marked (messages come in runs per partition); reset when states change. */
+  private lastMarked: PartitionState | null = null;
+
   private markProcessed(message: ConsumerMessage): void {
-    const state = this.states.get(keyOf(message.topic, message.partition));
-    if (state !== undefined) state.processed = message.offset + 1;
+    let state = this.lastMarked;
+    if (state === null || state.partition !== message.partition || state.topic !== message.topic) {
+      state = this.states.get(keyOf(message.topic, message.partition)) ?? null;
+      this.lastMarked = state;
+    }
+    if (state !== null) state.processed = message.offset + 1;
   }
 
   /** The next message, fetching (and waiting) as needed; null once closed. */
@@ -369,13 +378,17 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
     this.startConsuming();
+    const settle = (message: ConsumerMessage | null): IteratorResult<ConsumerMessage> => {
+      this.lastYielded = message;
+      return message === null ? { value: undefined, done: true } : { value: message, done: false };
+    };
     return {
-      next: async () => {
+      next: () => {
         // Asking for the next message means the previous one was processed.
         if (this.lastYielded !== null) this.markProcessed(this.lastYielded);
-        const message = await this.nextMessage();
-        this.lastYielded = message;
-        return message === null ? { value: undefined, done: true } : { value: message, done: false };
+        // Fast path: a buffered message needs no async function call (one promise, not three).
+        if (!this.closed && !this.needsRebalance && this.bufferIndex < this.buffer.length) return Promise.resolve(settle(this.buffer[this.bufferIndex++]!));
+        return this.nextMessage().then(settle);
       },
       // Leaving the loop early (break or throw) leaves the last message unprocessed: it comes again.
       return: async () => {
