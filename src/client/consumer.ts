@@ -39,7 +39,7 @@ export interface ConsumerOptions {
   heartbeatIntervalMs?: number;
   /** Assignors offered to the group, preferred first (default range, roundrobin, sticky). */
   assignors?: AssignorName[];
-  /** Bytes fetched per partition per round (default 256 KiB: fetched records are decoded at once, and smaller rounds keep them young for the GC; at least one batch). */
+  /** Bytes fetched per partition per round (default 256 KiB: fetched records are decoded at once, and smaller rounds keep fewer alive; at least one batch). */
   maxBytesPerPartition?: number;
   /** Longest a caught-up fetch waits for new records before checking in again (default 500 ms). */
   maxWaitMs?: number;
