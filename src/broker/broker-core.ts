@@ -7,8 +7,8 @@
  * and the background jobs (retention, group session expiry), which stop on close.
  */
 
-import { Field, readBatchHeader, validateBatchFrame } from '../codec/record-batch-header.js';
-import { setMaxTimestamp } from '../codec/record-batch.js';
+import { Field, maxTimestampAt, readBatchHeader, validateBatchFrame } from '../codec/record-batch-header.js';
+import { setMaxTimestamp, validateRecordBatch } from '../codec/record-batch.js';
 import type { FileIO } from '../storage/file-io.js';
 import { nodeFileIO } from '../storage/file-io.js';
 import { LogDirectory } from '../storage/log-directory.js';
@@ -134,24 +134,40 @@ export class BrokerCore {
    * Appends one record batch to a partition. acks 0 and 1 resolve once it is written; acks -1
    * (all) once it is fsynced (group commit). A retry of a batch an idempotent producer already
    * wrote resolves with the original offsets and writes nothing.
+   *
+   * Batches from outside (the wire) are checked record by record first, as Kafka's LogValidator
+   * does: every record must parse (compressed ones are decompressed: an unknown or unsupported
+   * codec is UNSUPPORTED_COMPRESSION_TYPE), and a CreateTime batch whose header maxTimestamp is not
+   * its records' real maximum gets the real one (some clients send it wrong, and time lookups and
+   * retention.ms go by it). `trusted` skips that for batches this process encoded itself.
    */
-  async produce(topic: string, partition: number, batch: Buffer, acks: Acks): Promise<ProduceResult> {
+  async produce(topic: string, partition: number, batch: Buffer, acks: Acks, options: { trusted?: boolean } = {}): Promise<ProduceResult> {
     try {
       this.checkOpen();
       const log = this.topics.partition(topic, partition);
-      if (this.topics.configValue(topic, 'message.timestamp.type') === 'LogAppendTime') {
-        validateBatchFrame(batch); // before touching its bytes
-        setMaxTimestamp(batch, 0, Date.now(), true);
-      }
+      const logAppendTime = this.topics.configValue(topic, 'message.timestamp.type') === 'LogAppendTime';
+      const stampedMs = logAppendTime ? Date.now() : null;
+      if (!options.trusted || logAppendTime) this.checkRecords(batch, stampedMs, options.trusted === true);
       const { result, duplicate } = this.appendIdempotently(topic, partition, batch, () => log.append(batch));
       const offsets = await result;
       // Readable as soon as it is written: wake long polls before waiting for the fsync.
       if (!duplicate) this.waiters.notify(partitionKey(topic, partition));
       if (acks === -1) await log.flush();
-      return { ...offsets, duplicate };
+      return { ...offsets, appendTimeMs: stampedMs ?? offsets.appendTimeMs, duplicate };
     } catch (error) {
       throw toBrokerError(error);
     }
+  }
+
+  /** Validates a batch's records and sets its max timestamp (the real one, or the log append time). */
+  private checkRecords(batch: Buffer, stampedMs: number | null, trusted: boolean): void {
+    if (trusted) {
+      validateBatchFrame(batch); // before touching its bytes
+    } else {
+      const summary = validateRecordBatch(batch, 0, batch.length);
+      if (stampedMs === null && summary.maxTimestamp !== maxTimestampAt(batch, 0)) setMaxTimestamp(batch, 0, summary.maxTimestamp, false);
+    }
+    if (stampedMs !== null) setMaxTimestamp(batch, 0, stampedMs, true);
   }
 
   private appendIdempotently(topic: string, partition: number, batch: Buffer, append: () => Promise<AppendedOffsets>): { result: Promise<AppendedOffsets>; duplicate: boolean } {

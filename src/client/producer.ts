@@ -257,7 +257,7 @@ export class Producer {
       const bytes = encodeRecordBatch(batch.records, { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) });
       if (this.acks === 0) {
         for (const pending of batch.records) succeed(pending, { topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.timestamp });
-        await this.broker.produce(batch.topic, batch.partition, bytes, 0).catch(() => undefined);
+        await this.broker.produce(batch.topic, batch.partition, bytes, 0, { trusted: true }).catch(() => undefined);
         return;
       }
       const result = await this.produceWithRetries(batch, bytes);
@@ -276,7 +276,7 @@ export class Producer {
     const attempts = 1 + (this.options.retries ?? 5);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.broker.produce(batch.topic, batch.partition, bytes, this.acks);
+        return await this.broker.produce(batch.topic, batch.partition, bytes, this.acks, { trusted: true });
       } catch (error) {
         const retriable = error instanceof BrokerError && RETRIABLE.has(error.code);
         if (!retriable || attempt >= attempts) throw error;

@@ -2,6 +2,10 @@
  * Produce (0), v3–9: each partition's records (exactly one record batch, stored as sent) go through
  * the broker: acks 0 (no response at all), 1 (written), -1 (fsynced, group commit). Errors are per
  * partition; the batch's base offset, log append time and log start offset come back.
+ *
+ * v0–2 are advertised but refused per partition with UNSUPPORTED_VERSION (their message formats
+ * v0/v1 are not stored here): librdkafka (2.0) sends gzip and lz4 batches uncompressed to a broker
+ * whose Produce versions start above 0 (its issue #4956), and it uses v3+ whenever it can.
  */
 
 import { toBrokerError } from '../../broker/broker-error.js';
@@ -10,10 +14,13 @@ import type { Acks } from '../../broker/broker-core.js';
 import { defineApi } from '../api-handler.js';
 import { ProduceRequest, ProduceResponse } from '../messages/produce.js';
 
+/** Produce v3 is the first whose records are record batches (magic 2). */
+const FIRST_RECORD_BATCH_VERSION = 3;
+
 export const produce = defineApi({
   request: ProduceRequest,
   response: ProduceResponse,
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 9,
   async handle(request, context) {
     const { broker } = context;
@@ -25,6 +32,7 @@ export const produce = defineApi({
         partitionResponses: await Promise.all(
           topic.partitionData.map(async (partition) => {
             const base = { index: partition.index, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+            if (context.apiVersion < FIRST_RECORD_BATCH_VERSION) return { ...base, errorCode: KafkaErrorCode.UNSUPPORTED_VERSION, errorMessage: 'message format v0/v1 is not supported: use Produce v3 or later (record batches)' };
             if (!validAcks) return { ...base, errorCode: KafkaErrorCode.INVALID_REQUIRED_ACKS };
             if (request.transactionalId !== null) return { ...base, errorCode: KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'transactions are not supported' };
             if (partition.records === null || partition.records.length === 0) return { ...base, errorCode: KafkaErrorCode.INVALID_RECORD, errorMessage: 'no records' };
