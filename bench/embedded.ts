@@ -30,14 +30,13 @@ import { Broker } from '../src/client/broker.js';
 import type { Producer, ProducerRecord } from '../src/client/producer.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../src/codec/record-batch.js';
 import type { PartitionLog } from '../src/storage/partition-log.js';
-import type { BenchResult } from './measure.js';
+import { count, makeValues, MEGABYTE, quantile, throughputOf, type BenchResult, type Throughput, type Transfer } from './measure.js';
 
 export interface EmbeddedBenchOptions {
   quick: boolean;
 }
 
 const SUITE = 'embedded';
-const MEGABYTE = 1_000_000;
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const BATCH_BYTES = 16 * KIB;
@@ -61,43 +60,15 @@ function progress(message: string): void {
   console.error(`  ${SUITE} [${((performance.now() - suiteStart) / 1000).toFixed(1)} s]: ${message}`);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
-/** The `fraction` quantile (nearest rank) of ascending `sorted`. */
-function quantile(sorted: Float64Array, fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
-}
 
 function sizeLabel(valueBytes: number): string {
   return valueBytes >= KIB ? `${valueBytes / KIB} KiB` : `${valueBytes} B`;
 }
 
-function count(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
 
-/** Records and value bytes moved in `seconds`. */
-interface Transfer {
-  records: number;
-  bytes: number;
-  seconds: number;
-}
 
-interface Throughput {
-  megabytesPerSecond: number;
-  recordsPerSecond: number;
-}
 
-function throughputOf(transfers: readonly Transfer[]): Throughput {
-  return {
-    megabytesPerSecond: median(transfers.map((transfer) => transfer.bytes / MEGABYTE / transfer.seconds)),
-    recordsPerSecond: median(transfers.map((transfer) => transfer.records / transfer.seconds)),
-  };
-}
 
 function result(name: string, throughput: Throughput, baseline: Throughput | null, baselineName: string | null, extra: Partial<BenchResult> = {}): BenchResult {
   return {
@@ -110,15 +81,6 @@ function result(name: string, throughput: Throughput, baseline: Throughput | nul
   };
 }
 
-/** Log-line-like values, as in the codec and storage benches. */
-function makeValues(valueBytes: number, count: number): Buffer[] {
-  const words = ['GET', 'POST', '/api/v1/orders', '/health', '200', '404', 'user=', 'latency_ms=', 'ok', 'error'];
-  return Array.from({ length: count }, (_, index) => {
-    let text = `${new Date(1_700_000_000_000 + index).toISOString()} host-${index % 13} `;
-    for (let word = index; text.length < valueBytes; word = (word * 31 + 7) % 9973) text += `${words[word % words.length]}${word} `;
-    return Buffer.from(text.slice(0, valueBytes));
-  });
-}
 
 interface Shape {
   valueBytes: number;

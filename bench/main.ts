@@ -7,14 +7,18 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCodecBench } from './codec.js';
+import { runEmbeddedBench } from './embedded.js';
 import { printTable, type BenchResult } from './measure.js';
 import { runStorageBench } from './storage.js';
+import { runWireBench } from './wire.js';
 
 type Suite = (options: { quick: boolean }) => BenchResult[] | Promise<BenchResult[]>;
 
 const suites: Record<string, Suite> = {
   codec: runCodecBench,
+  embedded: runEmbeddedBench,
   storage: runStorageBench,
+  wire: runWireBench,
 };
 
 const { values, positionals } = parseArgs({

@@ -22,7 +22,7 @@ export interface Throughput {
   recordsPerSecond: number;
 }
 
-const MEGABYTE = 1_000_000;
+export const MEGABYTE = 1_000_000;
 
 /**
  * Calls `operation` until `budgetMs` has passed (after a short warm-up) and returns throughput,
@@ -66,4 +66,45 @@ export function printTable(results: readonly BenchResult[]): void {
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of rows) console.log(line(row));
+}
+
+/** Records and bytes moved in `seconds` (one timed round of a benchmark). */
+export interface Transfer {
+  records: number;
+  bytes: number;
+  seconds: number;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The `fraction` quantile (nearest rank) of ascending `sorted`. */
+export function quantile(sorted: Float64Array, fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+}
+
+/** The median throughput of several rounds. */
+export function throughputOf(transfers: readonly Transfer[]): Throughput {
+  return {
+    megabytesPerSecond: median(transfers.map((transfer) => transfer.bytes / MEGABYTE / transfer.seconds)),
+    recordsPerSecond: median(transfers.map((transfer) => transfer.records / transfer.seconds)),
+  };
+}
+
+/** A count for a table cell: 1,234,567. */
+export function count(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** Log-line-like values (ASCII, no newline): compressible, but not trivially. Shared by the suites. */
+export function makeValues(valueBytes: number, valueCount: number): Buffer[] {
+  const words = ['GET', 'POST', '/api/v1/orders', '/health', '200', '404', 'user=', 'latency_ms=', 'ok', 'error'];
+  return Array.from({ length: valueCount }, (_, index) => {
+    let text = `${new Date(1_700_000_000_000 + index).toISOString()} host-${index % 13} `;
+    for (let word = index; text.length < valueBytes; word = (word * 31 + 7) % 9973) text += `${words[word % words.length]}${word} `;
+    return Buffer.from(text.slice(0, valueBytes));
+  });
 }

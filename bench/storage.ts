@@ -36,14 +36,13 @@ import type { RecordInput } from '../src/codec/record.js';
 import { nodeFileIO, type FileIO, type StorageFile } from '../src/storage/file-io.js';
 import type { LogConfig } from '../src/storage/log-config.js';
 import { PartitionLog } from '../src/storage/partition-log.js';
-import type { BenchResult } from './measure.js';
+import { median, MEGABYTE, throughputOf, type BenchResult, type Transfer } from './measure.js';
 
 export interface StorageBenchOptions {
   quick: boolean;
 }
 
 const SUITE = 'storage';
-const MEGABYTE = 1_000_000;
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const GIB = 1024 * MIB;
@@ -59,11 +58,6 @@ function progress(message: string): void {
   console.error(`  storage [${((performance.now() - suiteStart) / 1000).toFixed(1)} s]: ${message}`);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** The `fraction` quantile (nearest rank) of ascending `sorted`. */
 function quantile(sorted: readonly number[], fraction: number): number {
@@ -152,11 +146,6 @@ function countingIO(options: { skipSync: boolean }): { io: FileIO; counters: IoC
   return { io, counters };
 }
 
-interface Transfer {
-  bytes: number;
-  records: number;
-  seconds: number;
-}
 
 function megabytesPerSecond(transfer: Transfer): number {
   return transfer.bytes / MEGABYTE / transfer.seconds;
@@ -273,9 +262,6 @@ function result(name: string, transfer: { megabytesPerSecond: number; recordsPer
   };
 }
 
-function throughputOf(transfers: readonly Transfer[]): { megabytesPerSecond: number; recordsPerSecond: number } {
-  return { megabytesPerSecond: median(transfers.map(megabytesPerSecond)), recordsPerSecond: median(transfers.map(recordsPerSecond)) };
-}
 
 // ---- 1-2: append without fsync ----------------------------------------------------------------
 
