@@ -253,8 +253,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
 
   private startTimers(): void {
     if (this.heartbeatTimer !== null) return;
+    // Not unref'd: an open consumer keeps the process alive (as a Kafka client's socket would),
+    // e.g. while it waits for its group's first rebalance. close() stops it.
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs ?? 3_000);
-    this.heartbeatTimer.unref();
     if (this.options.groupId !== undefined && this.options.autoCommit !== false && this.delivery === 'at-least-once') {
       this.autoCommitTimer = setInterval(() => void this.commitProcessed().catch(() => undefined), this.options.autoCommitIntervalMs ?? 5_000);
       this.autoCommitTimer.unref();
