@@ -57,6 +57,14 @@ export class ByteReader {
 
   /** A zig-zag varint (signed 32-bit). */
   readVarint(): number {
+    // Fast path: most varints in a record (lengths, deltas, counts) fit one byte.
+    if (this.position < this.end) {
+      const first = this.buffer[this.position]!;
+      if (first < 0x80) {
+        this.position++;
+        return (first >>> 1) ^ -(first & 1);
+      }
+    }
     let raw = 0;
     for (let shift = 0; shift < 7 * MAX_VARINT_BYTES; shift += 7) {
       requireBytes(this.position, 1, this.end, 'varint');
@@ -70,6 +78,13 @@ export class ByteReader {
 
   /** A zig-zag varlong (signed 64-bit) as a safe integer. */
   readVarlong(): number {
+    if (this.position < this.end) {
+      const first = this.buffer[this.position]!;
+      if (first < 0x80) {
+        this.position++;
+        return (first >>> 1) ^ -(first & 1);
+      }
+    }
     const start = this.position;
     let raw = 0;
     // Fast path: up to 4 bytes (28 bits) accumulate with bit operations.
