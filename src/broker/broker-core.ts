@@ -147,8 +147,9 @@ export class BrokerCore {
       const log = this.topics.partition(topic, partition);
       const logAppendTime = this.topics.configValue(topic, 'message.timestamp.type') === 'LogAppendTime';
       const stampedMs = logAppendTime ? Date.now() : null;
-      if (!options.trusted || logAppendTime) this.checkRecords(batch, stampedMs, options.trusted === true);
-      const { result, duplicate } = this.appendIdempotently(topic, partition, batch, () => log.append(batch));
+      const checked = !options.trusted || logAppendTime;
+      if (checked) this.checkRecords(batch, stampedMs, options.trusted === true);
+      const { result, duplicate } = this.appendIdempotently(topic, partition, batch, () => log.append(batch, { frameChecked: checked }));
       const offsets = await result;
       // Readable as soon as it is written: wake long polls before waiting for the fsync.
       if (!duplicate) this.waiters.notify(partitionKey(topic, partition));

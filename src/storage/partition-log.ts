@@ -183,14 +183,18 @@ export class PartitionLog {
     return new StorageError('LOG_OFFLINE', `log ${this.directory} is offline after a failed fsync or write; reopen it (${this.offlineError!.message})`, { cause: this.offlineError });
   }
 
-  /** Validates a batch as a producer appends it; returns its record count and max timestamp. */
-  private validateAppend(batch: Buffer): { recordCount: number; maxTimestamp: number } {
+  /**
+   * Validates a batch as a producer appends it; returns its record count and max timestamp. With
+   * `frameChecked` the caller has just verified its framing and CRC (the broker checks every record
+   * of a batch from the wire): the CRC is not computed twice.
+   */
+  private validateAppend(batch: Buffer, frameChecked: boolean): { recordCount: number; maxTimestamp: number } {
     if (batch.length > this.config.maxMessageBytes) {
       throw new StorageError('MESSAGE_TOO_LARGE', `batch of ${batch.length} bytes exceeds max.message.bytes (${this.config.maxMessageBytes})`);
     }
     let maxTimestamp: number;
     try {
-      const sizeBytes = validateBatchFrame(batch, 0);
+      const sizeBytes = frameChecked ? batchSizeAt(batch, 0) : validateBatchFrame(batch, 0);
       if (sizeBytes !== batch.length) throw new CodecError('INVALID_LENGTH', `buffer holds ${batch.length} bytes but its batch is ${sizeBytes}`);
       maxTimestamp = maxTimestampAt(batch, 0);
     } catch (error) {
@@ -211,11 +215,11 @@ export class PartitionLog {
    * disk), or after the fsync when flush.messages is reached. The buffer belongs to the log until
    * the promise settles: it must not be changed, nor appended again, before then.
    */
-  append(batch: Buffer): Promise<AppendResult> {
+  append(batch: Buffer, options: { frameChecked?: boolean } = {}): Promise<AppendResult> {
     try {
       this.checkWritable();
       if (this.pendingBuffers.has(batch)) throw new StorageError('INVALID_ARGUMENT', 'this buffer is already being appended; append a copy, or wait for the first append to settle');
-      const { recordCount, maxTimestamp } = this.validateAppend(batch);
+      const { recordCount, maxTimestamp } = this.validateAppend(batch, options.frameChecked === true);
       this.pendingBuffers.add(batch);
       const settled = () => this.pendingBuffers.delete(batch);
       return new Promise<AppendResult>((resolve, reject) => {

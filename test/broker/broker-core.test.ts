@@ -172,3 +172,24 @@ describe('internal topics', () => {
     await broker.close();
   });
 });
+
+describe('produce validation', () => {
+  it('a batch from outside with a bad CRC or an unreadable codec is refused, not stored', async () => {
+    const broker = await BrokerCore.open({ dataDir: tempDir() });
+    await broker.topics.create('t');
+    const corrupt = encodeRecordBatch([{ value: 'x', timestamp: 1 }]);
+    corrupt[corrupt.length - 1]! ^= 1;
+    await expect(broker.produce('t', 0, corrupt, 1)).rejects.toMatchObject({ code: 'CORRUPT_MESSAGE' });
+    const zstd = encodeRecordBatch([{ value: 'x', timestamp: 1 }]);
+    zstd.writeInt16BE(4, 21); // claims zstd
+    const { setMaxTimestamp } = await import('../../src/codec/record-batch.js');
+    setMaxTimestamp(zstd, 0, 1, false); // a valid CRC over the claim
+    await expect(broker.produce('t', 0, zstd, 1)).rejects.toMatchObject({ code: 'UNSUPPORTED_COMPRESSION_TYPE' });
+    const wrongMax = encodeRecordBatch([{ value: 'a', timestamp: 5_000 }, { value: 'b', timestamp: 9_000 }]);
+    setMaxTimestamp(wrongMax, 0, 5_000, false); // a client that got maxTimestamp wrong
+    await broker.produce('t', 0, wrongMax, 1);
+    expect(await broker.listOffset('t', 0, 8_000)).toEqual({ offset: 1, timestamp: 9_000 });
+    expect(broker.topics.partition('t', 0).logEndOffset).toBe(2);
+    await broker.close();
+  });
+});
