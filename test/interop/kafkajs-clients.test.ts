@@ -6,11 +6,12 @@
 // reported on produce), fixed in the broker.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { AssignerProtocol, CompressionCodecs, CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
+import { AssignerProtocol, CompressionCodecs, CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type Message } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { partitionForKey } from '../../src/broker/partitioner.js';
 import { decodeRecordBatches, type DecodedBatch } from '../../src/codec/record-batch.js';
 import { StrataServer } from '../../src/protocol/serve.js';
+import { connected, disconnect, disconnectAll } from '../support/kafkajs-clients.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const require = createRequire(import.meta.url);
@@ -19,12 +20,11 @@ const LZ4Codec = require('kafkajs-lz4') as new () => { codec: () => { compress: 
 CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec;
 
 const servers: StrataServer[] = [];
-const clients: { disconnect(): Promise<void> }[] = [];
 const children: ChildProcess[] = [];
 
 afterEach(async () => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
-  for (const client of clients.splice(0).reverse()) await client.disconnect().catch(() => undefined);
+  await disconnectAll();
   for (const server of servers.splice(0)) await server.close();
 });
 
@@ -41,18 +41,6 @@ async function closeServer(server: StrataServer): Promise<void> {
 
 function kafka(server: StrataServer): Kafka {
   return new Kafka({ clientId: 'interop', brokers: [`127.0.0.1:${server.port}`], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
-}
-
-async function connected<T extends Admin | Producer | Consumer>(client: T): Promise<T> {
-  await client.connect();
-  clients.push(client);
-  return client;
-}
-
-async function disconnect(client: Admin | Producer | Consumer): Promise<void> {
-  await client.disconnect();
-  const index = clients.indexOf(client);
-  if (index >= 0) clients.splice(index, 1);
 }
 
 async function createTopic(server: StrataServer, topic: string, numPartitions: number, configEntries: { name: string; value: string }[] = []): Promise<void> {

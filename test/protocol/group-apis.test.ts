@@ -2,7 +2,7 @@
 // through the whole stack: BrokerCore, the dispatcher and the server on a real socket, driven by
 // kafkajs (unmodified) — and, for versions and edge cases kafkajs never sends, by raw requests
 // through the dispatcher.
-import { AssignerProtocol, ConfigResourceTypes, Kafka, logLevel, type Consumer, type Admin, type Producer } from 'kafkajs';
+import { AssignerProtocol, ConfigResourceTypes, Kafka, logLevel, type Consumer, type Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BrokerCore } from '../../src/broker/broker-core.js';
 import { KafkaErrorCode } from '../../src/broker/kafka-error-codes.js';
@@ -23,6 +23,7 @@ import { createDispatcher } from '../../src/protocol/dispatcher.js';
 import { KafkaServer, type FrameHandler } from '../../src/protocol/server.js';
 import { decodeResponse, encodeRequest } from '../../src/protocol/wire/headers.js';
 import type { MessageInput } from '../../src/protocol/wire/schema.js';
+import { connected, disconnect, disconnectAll } from '../support/kafkajs-clients.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const GROUP_APIS: readonly ApiHandler[] = [joinGroup, syncGroup, heartbeat, leaveGroup, offsetCommit, offsetFetch, describeGroups, listGroups, deleteGroups, describeConfigs, createPartitions];
@@ -39,10 +40,9 @@ interface Node {
 }
 
 const nodes: Node[] = [];
-const clients: { disconnect(): Promise<void> }[] = [];
 
 afterEach(async () => {
-  for (const client of clients.splice(0).reverse()) await client.disconnect().catch(() => undefined);
+  await disconnectAll();
   for (const node of nodes.splice(0)) await stop(node);
 });
 
@@ -68,18 +68,6 @@ async function stop(node: Node): Promise<void> {
 
 function kafka(node: Node): Kafka {
   return new Kafka({ brokers: [`127.0.0.1:${node.port}`], clientId: 'test', logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 50 } });
-}
-
-async function connected<T extends Admin | Producer | Consumer>(client: T): Promise<T> {
-  await client.connect();
-  clients.push(client);
-  return client;
-}
-
-async function disconnect(client: Admin | Producer | Consumer): Promise<void> {
-  await client.disconnect();
-  const index = clients.indexOf(client);
-  if (index >= 0) clients.splice(index, 1);
 }
 
 function consumerOf(client: Kafka, groupId: string): Consumer {
