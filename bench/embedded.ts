@@ -30,7 +30,7 @@ import { Broker } from '../src/client/broker.js';
 import type { Producer, ProducerRecord } from '../src/client/producer.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../src/codec/record-batch.js';
 import type { PartitionLog } from '../src/storage/partition-log.js';
-import { count, makeValues, MEGABYTE, quantile, throughputOf, type BenchResult, type Throughput, type Transfer } from './measure.js';
+import { count, makeValues, MEGABYTE, quantile, resultFor, throughputOf, type BenchResult, type Transfer } from './measure.js';
 
 export interface EmbeddedBenchOptions {
   quick: boolean;
@@ -60,27 +60,11 @@ function progress(message: string): void {
   console.error(`  ${SUITE} [${((performance.now() - suiteStart) / 1000).toFixed(1)} s]: ${message}`);
 }
 
-
-
 function sizeLabel(valueBytes: number): string {
   return valueBytes >= KIB ? `${valueBytes / KIB} KiB` : `${valueBytes} B`;
 }
 
-
-
-
-
-function result(name: string, throughput: Throughput, baseline: Throughput | null, baselineName: string | null, extra: Partial<BenchResult> = {}): BenchResult {
-  return {
-    suite: SUITE,
-    name,
-    ...throughput,
-    ratioToBaseline: baseline === null ? null : throughput.recordsPerSecond / baseline.recordsPerSecond,
-    baselineName,
-    ...extra,
-  };
-}
-
+const result = resultFor(SUITE);
 
 interface Shape {
   valueBytes: number;

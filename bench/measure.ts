@@ -108,3 +108,15 @@ export function makeValues(valueBytes: number, valueCount: number): Buffer[] {
     return Buffer.from(text.slice(0, valueBytes));
   });
 }
+
+/** A row of `suite`, its ratio taken on records per second against the same run's baseline. */
+export function resultFor(suite: string) {
+  return (name: string, throughput: Throughput, baseline: Throughput | null, baselineName: string | null, extra: Partial<BenchResult> = {}): BenchResult => ({
+    suite,
+    name,
+    ...throughput,
+    ratioToBaseline: baseline === null ? null : throughput.recordsPerSecond / baseline.recordsPerSecond,
+    baselineName,
+    ...extra,
+  });
+}

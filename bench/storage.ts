@@ -58,7 +58,6 @@ function progress(message: string): void {
   console.error(`  storage [${((performance.now() - suiteStart) / 1000).toFixed(1)} s]: ${message}`);
 }
 
-
 /** The `fraction` quantile (nearest rank) of ascending `sorted`. */
 function quantile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
@@ -145,7 +144,6 @@ function countingIO(options: { skipSync: boolean }): { io: FileIO; counters: IoC
   };
   return { io, counters };
 }
-
 
 function megabytesPerSecond(transfer: Transfer): number {
   return transfer.bytes / MEGABYTE / transfer.seconds;
@@ -261,7 +259,6 @@ function result(name: string, transfer: { megabytesPerSecond: number; recordsPer
     ...extra,
   };
 }
-
 
 // ---- 1-2: append without fsync ----------------------------------------------------------------
 

@@ -48,7 +48,7 @@ import { Broker, encodeRecordBatch, type Producer, type ProducerRecord } from '.
 import { FrameReader } from '../src/protocol/frame-reader.js';
 import { ProduceRequest, ProduceResponse } from '../src/protocol/messages/produce.js';
 import { decodeResponse, encodeRequest } from '../src/protocol/wire/headers.js';
-import { count, makeValues, MEGABYTE, quantile, throughputOf, type BenchResult, type Throughput, type Transfer } from './measure.js';
+import { count, makeValues, MEGABYTE, quantile, resultFor, throughputOf, type BenchResult, type Transfer } from './measure.js';
 
 export interface WireBenchOptions {
   quick: boolean;
@@ -79,14 +79,9 @@ function progress(message: string): void {
   console.error(`  ${SUITE} [${((performance.now() - suiteStart) / 1000).toFixed(1)} s]: ${message}`);
 }
 
-
-
-
 function short(records: number): string {
   return records >= 1_000_000 && records % 1_000_000 === 0 ? `${records / 1_000_000} M` : records >= 1000 && records % 1000 === 0 ? `${records / 1000} k` : String(records);
 }
-
-
 
 function transferOf(records: number, seconds: number): Transfer {
   return { records, bytes: records * VALUE_BYTES, seconds };
@@ -96,18 +91,7 @@ function rate(transfer: Transfer): string {
   return `${count(transfer.records / transfer.seconds)}/s`;
 }
 
-
-function result(name: string, throughput: Throughput, baseline: Throughput | null, baselineName: string | null, extra: Partial<BenchResult> = {}): BenchResult {
-  return {
-    suite: SUITE,
-    name,
-    ...throughput,
-    ratioToBaseline: baseline === null ? null : throughput.recordsPerSecond / baseline.recordsPerSecond,
-    baselineName,
-    ...extra,
-  };
-}
-
+const result = resultFor(SUITE);
 
 /** `records` lines (the values cycled, each followed by '\n') written to `path`: kcat -P -l input. */
 function writeRecordFile(path: string, values: readonly Buffer[], records: number): void {
