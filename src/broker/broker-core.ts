@@ -149,7 +149,7 @@ export class BrokerCore {
       const stampedMs = logAppendTime ? Date.now() : null;
       const checked = !options.trusted || logAppendTime;
       if (checked) this.checkRecords(batch, stampedMs, options.trusted === true);
-      const { result, duplicate } = this.appendIdempotently(topic, partition, batch, () => log.append(batch, { frameChecked: checked }));
+      const { result, duplicate } = this.appendIdempotently(topic, partition, batch, (onFailed) => log.append(batch, { frameChecked: checked, onFailed }));
       const offsets = await result;
       // Readable as soon as it is written: wake long polls before waiting for the fsync.
       if (!duplicate) this.waiters.notify(partitionKey(topic, partition));
@@ -171,7 +171,7 @@ export class BrokerCore {
     if (stampedMs !== null) setMaxTimestamp(batch, 0, stampedMs, true);
   }
 
-  private appendIdempotently(topic: string, partition: number, batch: Buffer, append: () => Promise<AppendedOffsets>): { result: Promise<AppendedOffsets>; duplicate: boolean } {
+  private appendIdempotently(topic: string, partition: number, batch: Buffer, append: (onFailed?: () => void) => Promise<AppendedOffsets>): { result: Promise<AppendedOffsets>; duplicate: boolean } {
     if (batch.length < Field.recordCount + 4) return { result: append(), duplicate: false };
     const header = readBatchHeader(batch);
     if (header.producerId < 0) return { result: append(), duplicate: false };
@@ -180,8 +180,9 @@ export class BrokerCore {
     if (table === undefined) this.producerStates.set(key, (table = new ProducerStateTable()));
     const check = table.check(header.producerId, header.producerEpoch, header.baseSequence, header.recordCount);
     if (check.kind === 'duplicate') return { result: check.result, duplicate: true };
-    const result = append();
-    check.register(result);
+    let forgetFailedWrite: (() => void) | undefined;
+    const result = append(() => forgetFailedWrite?.());
+    forgetFailedWrite = check.register(result);
     return { result, duplicate: false };
   }
 

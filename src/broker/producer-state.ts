@@ -9,7 +9,10 @@
  * (sequences wrap at 2^31), else OUT_OF_ORDER_SEQUENCE_NUMBER. A producer id this partition has not
  * seen is accepted at any sequence (its state may predate a restart: state is kept in memory).
  * Batches are registered before they are written, so pipelined batches of one producer check
- * against each other; a failed write unregisters its batch.
+ * against each other. A failed write unregisters its batch at once (`forgetFailedWrite`, called
+ * synchronously by the log before anything else runs): the log fails every batch queued behind it
+ * too, and the producer's next batch must be the failed one's retry — anything later is
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, so pipelined batches can never be written out of order.
  */
 
 import { BrokerError } from './broker-error.js';
@@ -31,6 +34,8 @@ interface ProducerEntry {
   epoch: number;
   /** Newest last. */
   batches: BatchEntry[];
+  /** After failed writes: the sequence the retry must start at when `batches` is empty. */
+  resumeAtSequence: number | null;
 }
 
 /** Batches remembered per producer for duplicate detection (Kafka keeps 5, the in-flight limit). */
@@ -41,7 +46,8 @@ const SEQUENCE_MODULUS = 2 ** 31;
 
 export type SequenceCheck =
   | { kind: 'duplicate'; result: Promise<AppendedOffsets> }
-  | { kind: 'new'; register(result: Promise<AppendedOffsets>): void };
+  /** register() returns the hook to call synchronously if the batch's write fails. */
+  | { kind: 'new'; register(result: Promise<AppendedOffsets>): () => void };
 
 export class ProducerStateTable {
   private readonly producers = new Map<number, ProducerEntry>();
@@ -56,7 +62,24 @@ export class ProducerStateTable {
       if (duplicate !== undefined) return { kind: 'duplicate', result: duplicate.result };
       this.checkNext(producerId, known, epoch, baseSequence);
     }
-    return { kind: 'new', register: (result) => this.register(producerId, epoch, { firstSequence: baseSequence, lastSequence, result }) };
+    return {
+      kind: 'new',
+      register: (result) => {
+        const batch = { firstSequence: baseSequence, lastSequence, result };
+        this.register(producerId, epoch, batch);
+        return () => this.forgetFailedWrite(producerId, batch);
+      },
+    };
+  }
+
+  /** A registered batch's write failed (and with it every batch queued behind it). */
+  private forgetFailedWrite(producerId: number, batch: BatchEntry): void {
+    const entry = this.producers.get(producerId);
+    const index = entry?.batches.indexOf(batch) ?? -1;
+    if (entry === undefined || index < 0) return;
+    entry.batches.splice(index, 1);
+    // The oldest failed batch is where the retry must start once no batch before it is remembered.
+    if (index === 0) entry.resumeAtSequence ??= batch.firstSequence;
   }
 
   private checkNext(producerId: number, known: ProducerEntry, epoch: number, baseSequence: number): void {
@@ -65,7 +88,7 @@ export class ProducerStateTable {
       return;
     }
     const last = known.batches[known.batches.length - 1];
-    const expected = last === undefined ? baseSequence : (last.lastSequence + 1) % SEQUENCE_MODULUS;
+    const expected = last !== undefined ? (last.lastSequence + 1) % SEQUENCE_MODULUS : (known.resumeAtSequence ?? baseSequence);
     if (baseSequence !== expected) {
       throw new BrokerError('OUT_OF_ORDER_SEQUENCE_NUMBER', `producer ${producerId} epoch ${epoch}: expected sequence ${expected}, got ${baseSequence}`);
     }
@@ -73,7 +96,8 @@ export class ProducerStateTable {
 
   private register(producerId: number, epoch: number, batch: BatchEntry): void {
     let entry = this.producers.get(producerId);
-    if (entry === undefined || entry.epoch !== epoch) entry = { epoch, batches: [] };
+    if (entry === undefined || entry.epoch !== epoch) entry = { epoch, batches: [], resumeAtSequence: null };
+    entry.resumeAtSequence = null;
     this.producers.delete(producerId); // re-insert: Map order is least recently used first
     this.producers.set(producerId, entry);
     entry.batches.push(batch);

@@ -6,6 +6,8 @@
  *   record; it is encoded once (compressed if asked) and appended whole;
  * - is idempotent by default: a producer id from the broker and a sequence per partition, so a
  *   retried batch is never written twice;
+ * - pipelines: up to `maxInFlightBatches` batches per partition are with the broker at once, in
+ *   order, and retries keep that order (./partition-lane.ts);
  * - bounds its memory: records waiting for their batch's acknowledgement count against
  *   `bufferMemoryBytes`; past it, send() waits for room (or rejects, `whenBufferFull: 'reject'`).
  * acks: 0 = don't wait (offsets unknown, -1), 1 = written, -1 / 'all' = fsynced (group commit).
@@ -18,6 +20,7 @@ import { BrokerError } from '../broker/broker-error.js';
 import type { Acks, BrokerCore } from '../broker/broker-core.js';
 import { defaultPartitioner, selectPartition, type Partitioner } from '../broker/partitioner.js';
 import { ClientError } from './client-error.js';
+import { PartitionLane } from './partition-lane.js';
 
 export interface ProducerRecord {
   key?: RecordBytes;
@@ -53,6 +56,8 @@ export interface ProducerOptions {
   partitioner?: Partitioner;
   /** Attempts for a batch refused with a retriable error (default 5), and the pause between them. */
   retries?: number;
+  /** Batches per partition handed to the broker before the first is acknowledged (default 5, as Kafka). */
+  maxInFlightBatches?: number;
   retryBackoffMs?: number;
 }
 
@@ -85,7 +90,7 @@ function succeed(pending: PendingRecord, metadata: RecordMetadata): void {
   }
 }
 
-function fail(pending: PendingRecord, error: unknown): void {
+function failRecord(pending: PendingRecord, error: unknown): void {
   const request = pending.request!;
   if (request.settled) return;
   request.settled = true;
@@ -101,7 +106,13 @@ interface OpenBatch {
   cancelTimer: () => void;
 }
 
-const RETRIABLE = new Set(['NOT_LEADER_OR_FOLLOWER', 'KAFKA_STORAGE_ERROR', 'REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS', 'UNKNOWN_TOPIC_OR_PARTITION']);
+/**
+ * Refusals worth retrying. OUT_OF_ORDER_SEQUENCE_NUMBER is one here: it answers a batch sent behind
+ * one whose write failed, and goes away once the lane resends them in order.
+ */
+const RETRIABLE = new Set(['NOT_LEADER_OR_FOLLOWER', 'KAFKA_STORAGE_ERROR', 'REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS', 'UNKNOWN_TOPIC_OR_PARTITION', 'OUT_OF_ORDER_SEQUENCE_NUMBER']);
+
+type ProducerIdentity = { producerId: number; producerEpoch: number };
 const RECORD_OVERHEAD_BYTES = 24;
 
 function headersOf(headers: ProducerRecord['headers']): readonly RecordHeaderInput[] | undefined {
@@ -125,12 +136,14 @@ export class Producer {
   private readonly bufferMemoryBytes: number;
   private readonly partitioner: Partitioner & { onNewBatch?: (topic: string) => void };
   private readonly openBatches = new Map<string, OpenBatch>();
-  /** Per partition: the next sequence and the tail of its send chain (batches go in order). */
-  private readonly partitionStates = new Map<string, { nextSequence: number; tail: Promise<unknown> }>();
+  /** Per partition: the next sequence and the lane its batches go through, in order. */
+  private readonly partitionStates = new Map<string, { nextSequence: number; lane: PartitionLane }>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly roomWaiters: (() => void)[] = [];
   private bufferedBytes = 0;
-  private producerIdentity: Promise<{ producerId: number; producerEpoch: number }> | null = null;
+  private producerIdentity: Promise<ProducerIdentity> | null = null;
+  /** The producer id once it has arrived (batches then encode without waiting a tick). */
+  private identityValue: ProducerIdentity | null = null;
   private closed = false;
 
   constructor(
@@ -238,55 +251,70 @@ export class Producer {
     for (const [key, batch] of [...this.openBatches]) this.closeBatch(key, batch);
   }
 
-  /** Encodes and appends one batch after the previous batch of its partition, retrying retriable refusals. */
+  /**
+   * Encodes a closed batch (with the producer's id and the partition's next sequence) and hands it
+   * to its partition's lane, which pipelines and retries in order. Batches closed before the
+   * producer id arrives wait for it in the order they closed.
+   */
   private sendBatch(batch: OpenBatch): Promise<void> {
     const stateKey = `${batch.topic}\u0000${batch.partition}`;
     let state = this.partitionStates.get(stateKey);
-    if (state === undefined) this.partitionStates.set(stateKey, (state = { nextSequence: 0, tail: Promise.resolve() }));
+    if (state === undefined) this.partitionStates.set(stateKey, (state = { nextSequence: 0, lane: this.newLane(batch.topic, batch.partition) }));
     const baseSequence = state.nextSequence;
     state.nextSequence = (state.nextSequence + batch.records.length) % 2 ** 31;
-    const run = state.tail.then(() => this.appendBatch(batch, baseSequence));
-    state.tail = run.catch(() => undefined);
-    return run;
+    const lane = state.lane;
+    return new Promise<void>((settled) => {
+      const finish = () => {
+        this.release(batch.sizeBytes);
+        settled();
+      };
+      const fail = (error: unknown) => {
+        for (const pending of batch.records) failRecord(pending, error);
+        finish();
+      };
+      const encodeAndPush = (identity: ProducerIdentity | null) => {
+        let bytes: Buffer;
+        try {
+          bytes = encodeRecordBatch(batch.records, { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) });
+        } catch (error) {
+          fail(error);
+          return;
+        }
+        if (this.acks === 0) {
+          for (const pending of batch.records) succeed(pending, { topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.timestamp });
+          this.broker.produce(batch.topic, batch.partition, bytes, 0, { trusted: true }).catch(() => undefined).finally(finish);
+          return;
+        }
+        lane.push({
+          bytes,
+          onAcknowledged: (baseOffset) => {
+            for (let index = 0; index < batch.records.length; index++) {
+              const pending = batch.records[index]!;
+              succeed(pending, { topic: batch.topic, partition: batch.partition, offset: baseOffset + index, timestamp: pending.timestamp });
+            }
+            finish();
+          },
+          onFailed: fail,
+        });
+      };
+      if (this.options.idempotent === false) encodeAndPush(null);
+      else if (this.identityValue !== null) encodeAndPush(this.identityValue);
+      else this.identity().then(encodeAndPush, fail);
+    });
   }
 
-  private async appendBatch(batch: OpenBatch, baseSequence: number): Promise<void> {
-    const releaseAll = () => this.release(batch.sizeBytes);
-    try {
-      const identity = this.options.idempotent === false ? null : await this.identity();
-      const bytes = encodeRecordBatch(batch.records, { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) });
-      if (this.acks === 0) {
-        for (const pending of batch.records) succeed(pending, { topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.timestamp });
-        await this.broker.produce(batch.topic, batch.partition, bytes, 0, { trusted: true }).catch(() => undefined);
-        return;
-      }
-      const result = await this.produceWithRetries(batch, bytes);
-      for (let index = 0; index < batch.records.length; index++) {
-        const pending = batch.records[index]!;
-        succeed(pending, { topic: batch.topic, partition: batch.partition, offset: result.baseOffset + index, timestamp: pending.timestamp });
-      }
-    } catch (error) {
-      for (const pending of batch.records) fail(pending, error);
-    } finally {
-      releaseAll();
-    }
+  private newLane(topic: string, partition: number): PartitionLane {
+    return new PartitionLane({
+      maxInFlightBatches: this.options.maxInFlightBatches ?? 5,
+      maxAttempts: 1 + (this.options.retries ?? 5),
+      retryBackoffMs: this.options.retryBackoffMs ?? 100,
+      isRetriable: (error) => error instanceof BrokerError && RETRIABLE.has(error.code),
+      send: (bytes) => this.broker.produce(topic, partition, bytes, this.acks, { trusted: true }),
+    });
   }
 
-  private async produceWithRetries(batch: OpenBatch, bytes: Buffer): Promise<{ baseOffset: number }> {
-    const attempts = 1 + (this.options.retries ?? 5);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.broker.produce(batch.topic, batch.partition, bytes, this.acks, { trusted: true });
-      } catch (error) {
-        const retriable = error instanceof BrokerError && RETRIABLE.has(error.code);
-        if (!retriable || attempt >= attempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, (this.options.retryBackoffMs ?? 100) * attempt));
-      }
-    }
-  }
-
-  private identity(): Promise<{ producerId: number; producerEpoch: number }> {
-    this.producerIdentity ??= this.broker.initProducerId();
+  private identity(): Promise<ProducerIdentity> {
+    this.producerIdentity ??= this.broker.initProducerId().then((identity) => (this.identityValue = identity));
     return this.producerIdentity;
   }
 

@@ -7,7 +7,9 @@
  * Appends are validated (header, CRC, counts; records are not parsed), given offsets by rewriting
  * baseOffset in place, and written in order by one writer that coalesces queued batches into one
  * write. flush() is group commit (./group-commit.ts). A failed write leaves no partial batch and
- * the log usable; a failed fsync takes the log offline until it is reopened. Opening recovers
+ * the log usable, and fails every append queued behind it too (nothing queued after a failed batch
+ * is written before the producer can retry it: order holds); a failed fsync takes the log offline
+ * until it is reopened. Opening recovers
  * (./log-loader.ts). Writes, rolls, truncations and retention run one at a time (SerialQueue);
  * reads run alongside them and only ever see whole, CRC-checked batches below the log end.
  */
@@ -50,12 +52,24 @@ export interface PartitionLogOptions {
   onEvent?: (event: LogEvent) => void;
 }
 
+export interface AppendOptions {
+  /** The caller has just checked the batch's framing and CRC: don't compute the CRC twice. */
+  frameChecked?: boolean;
+  /**
+   * Called synchronously when this append fails after it was queued (its write, or one before it,
+   * failed; or the log closed or went offline), before the promise rejects: producer state can
+   * forget the batch before any later batch is checked against it.
+   */
+  onFailed?: () => void;
+}
+
 interface PendingAppend {
   batch: Buffer;
   recordCount: number;
   maxTimestamp: number;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
+  onFailed: (() => void) | undefined;
 }
 
 type DeletionReason = 'retention-time' | 'retention-size' | 'log-start-offset' | 'truncation';
@@ -68,6 +82,12 @@ function storageFailure(operation: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   const errno = (error as NodeJS.ErrnoException).code ?? 'unknown';
   return new StorageError('KAFKA_STORAGE_ERROR', `${operation} failed: ${errno}: ${(error as Error).message}`, { cause: error });
+}
+
+/** Fails appends in queue order: every onFailed hook runs before any promise rejects. */
+function failAppends(appends: readonly PendingAppend[], error: unknown): void {
+  for (const append of appends) append.onFailed?.();
+  for (const append of appends) append.reject(error);
 }
 
 export class PartitionLog {
@@ -215,7 +235,7 @@ export class PartitionLog {
    * disk), or after the fsync when flush.messages is reached. The buffer belongs to the log until
    * the promise settles: it must not be changed, nor appended again, before then.
    */
-  append(batch: Buffer, options: { frameChecked?: boolean } = {}): Promise<AppendResult> {
+  append(batch: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     try {
       this.checkWritable();
       if (this.pendingBuffers.has(batch)) throw new StorageError('INVALID_ARGUMENT', 'this buffer is already being appended; append a copy, or wait for the first append to settle');
@@ -223,7 +243,7 @@ export class PartitionLog {
       this.pendingBuffers.add(batch);
       const settled = () => this.pendingBuffers.delete(batch);
       return new Promise<AppendResult>((resolve, reject) => {
-        this.pending.push({ batch, recordCount, maxTimestamp, resolve, reject });
+        this.pending.push({ batch, recordCount, maxTimestamp, resolve, reject, onFailed: options.onFailed });
         this.scheduleWriter();
       }).finally(settled);
     } catch (error) {
@@ -247,7 +267,7 @@ export class PartitionLog {
   }
 
   private rejectPending(error: unknown): void {
-    for (const append of this.pending.splice(0)) append.reject(error);
+    failAppends(this.pending.splice(0), error);
   }
 
   /** Rolls before `next` if it cannot go into the active segment, or segment.ms has passed. */
@@ -294,7 +314,9 @@ export class PartitionLog {
     } catch (error) {
       const failure = storageFailure(`append to ${active.logPath}`, error);
       if ((error as { unrecoverable?: boolean }).unrecoverable) this.goOffline(failure);
-      for (const append of group) append.reject(failure);
+      // Everything queued behind a failed batch fails with it: written now, it would land before
+      // the failed batch's retry.
+      failAppends([...group, ...this.pending.splice(0)], failure);
       return;
     }
     this.logEndOffsetValue = nextOffset;
@@ -306,7 +328,7 @@ export class PartitionLog {
       resolveAll();
       return;
     }
-    this.flush().then(resolveAll, (error: unknown) => group.forEach((append) => append.reject(error)));
+    this.flush().then(resolveAll, (error: unknown) => failAppends(group, error));
   }
 
   /** Seals the active segment (fsynced) and starts a new one at the log end offset. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../src/codec/record-batch.js';
 import { BrokerError } from '../../src/broker/broker-error.js';
 import { BrokerCore } from '../../src/broker/broker-core.js';
+import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { batchOf, recordsIn } from '../support/batches.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -119,6 +120,24 @@ describe('broker data path', () => {
     await expect(broker.produce('t', 0, batch(2, 0), 1)).rejects.toMatchObject({ code: 'INVALID_PRODUCER_EPOCH' });
     expect(broker.topics.partition('t', 0).logEndOffset).toBe(6);
     expect((await broker.initProducerId()).producerId).toBe(producerId + 1);
+    await broker.close();
+  });
+
+  it('after a failed write, a pipelined producer\'s later batch is OUT_OF_ORDER until the failed batch is retried (even for a new producer)', async () => {
+    const io = new FaultInjectingFileIO();
+    const broker = await BrokerCore.open({ dataDir: tempDir(), io });
+    await broker.topics.create('t');
+    const { producerId, producerEpoch } = await broker.initProducerId();
+    const batch = (sequence: number) => encodeRecordBatch([{ value: `s${sequence}` }], { producerId, producerEpoch, baseSequence: sequence });
+    io.failNext('write', 'ENOSPC', { pathIncludes: '.log' });
+    const first = broker.produce('t', 0, batch(0), 1);
+    const second = broker.produce('t', 0, batch(1), 1); // queued behind the failing write: fails with it
+    await expect(first).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR' });
+    await expect(second).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR' });
+    await expect(broker.produce('t', 0, batch(2), 1)).rejects.toMatchObject({ code: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(await broker.produce('t', 0, batch(0), 1)).toMatchObject({ baseOffset: 0, duplicate: false });
+    expect(await broker.produce('t', 0, batch(1), 1)).toMatchObject({ baseOffset: 1 });
+    expect(recordsIn((await broker.fetch('t', 0, 0, 1 << 20)).records)).toEqual([[0, 's0'], [1, 's1']]);
     await broker.close();
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Broker } from '../../src/client/broker.js';
 import { partitionForKey } from '../../src/broker/partitioner.js';
 import { decodeRecordBatches } from '../../src/codec/record-batch.js';
+import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { tempDir } from '../support/temp-dir.js';
 
 async function readAll(broker: Broker, topic: string, partition: number) {
@@ -25,6 +26,27 @@ describe('embedded producer', () => {
     expect(results[2]).toMatchObject({ partition: 2 });
     const [batch] = await readAll(broker, 'orders', expected);
     expect(batch!.records[0]).toMatchObject({ key: Buffer.from('user-1'), headers: [{ key: 'source', value: Buffer.from('web') }], timestamp: 1_000 });
+    await broker.close();
+  });
+
+  it('pipelines batches and keeps send order through failed writes: every record exactly once, in order', async () => {
+    const io = new FaultInjectingFileIO();
+    const broker = await Broker.open({ dataDir: tempDir(), io });
+    await broker.admin.createTopic('ordered', { partitions: 1 });
+    // Enough retries for every armed fault to land on one batch: this test is about order, not the retry budget.
+    const producer = broker.producer({ acks: 1, batchSizeBytes: 256, maxInFlightBatches: 5, retries: 20, retryBackoffMs: 1 });
+    const total = 3000;
+    const sends: Promise<unknown>[] = [];
+    for (let index = 0; index < total; index++) {
+      sends.push(producer.send('ordered', [{ value: `${index}`.padStart(40, '0') }]));
+      // Writes fail now and then while batches are queued behind them.
+      if (index % 500 === 250) io.failNext('write', index % 1000 === 250 ? 'ENOSPC' : 'EIO', { pathIncludes: '.log', count: 2 });
+      if (index % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const results = (await Promise.all(sends)) as { offset: number }[][];
+    const values = (await readAll(broker, 'ordered', 0)).flatMap((batch) => batch.records.map((record) => Number(record.value!.toString())));
+    expect(values).toEqual(Array.from({ length: total }, (_, index) => index));
+    expect(results.map(([metadata]) => metadata!.offset)).toEqual(Array.from({ length: total }, (_, index) => index));
     await broker.close();
   });
 

@@ -1,13 +1,60 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createNodeFileIO } from '../../src/storage/file-io.js';
+import { createNodeFileIO, type FileIO, type StorageFile } from '../../src/storage/file-io.js';
 import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { batchOf, recordsIn } from '../support/batches.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const LOG_FILE = '00000000000000000000.log';
+
+/** A FileIO whose .log writes wait at a gate the test opens: a write can be held "on its way". */
+class GatedWrites implements FileIO {
+  private gate: Promise<void> = Promise.resolve();
+  private releaseGate: () => void = () => undefined;
+  private announceWrite: () => void = () => undefined;
+  /** Resolves when a write reaches the held gate. */
+  writeWaiting: Promise<void> = Promise.resolve();
+
+  constructor(private readonly inner: FileIO) {}
+
+  holdWrites(): void {
+    this.gate = new Promise((resolve) => (this.releaseGate = resolve));
+    this.writeWaiting = new Promise((resolve) => (this.announceWrite = resolve));
+  }
+
+  releaseWrites(): void {
+    this.releaseGate();
+  }
+
+  async open(path: string, options: { create: boolean }): Promise<StorageFile> {
+    const file = await this.inner.open(path, options);
+    if (!path.endsWith('.log')) return file;
+    return {
+      path: file.path,
+      write: async (buffers, position) => {
+        this.announceWrite();
+        await this.gate;
+        return file.write(buffers, position);
+      },
+      read: (target, targetOffset, length, position) => file.read(target, targetOffset, length, position),
+      datasync: () => file.datasync(),
+      truncate: (sizeBytes) => file.truncate(sizeBytes),
+      sizeBytes: () => file.sizeBytes(),
+      close: () => file.close(),
+    };
+  }
+
+  readdir = (directory: string) => this.inner.readdir(directory);
+  mkdir = (directory: string) => this.inner.mkdir(directory);
+  rename = (from: string, to: string) => this.inner.rename(from, to);
+  remove = (path: string) => this.inner.remove(path);
+  exists = (path: string) => this.inner.exists(path);
+  readFile = (path: string) => this.inner.readFile(path);
+  fileSizeBytes = (path: string) => this.inner.fileSizeBytes(path);
+  syncDirectory = (directory: string) => this.inner.syncDirectory(directory);
+}
 
 async function valuesIn(log: PartitionLog): Promise<string[]> {
   if (log.logEndOffset === log.logStartOffset) return [];
@@ -37,15 +84,30 @@ describe('disk faults', () => {
     });
   }
 
-  it('appends queued behind a failed write still go through in order', async () => {
-    const io = new FaultInjectingFileIO();
+  it('a failed write fails every append queued behind it, running their onFailed hooks before any promise settles', async () => {
+    const faults = new FaultInjectingFileIO();
+    const io = new GatedWrites(faults);
     const log = await PartitionLog.open(tempDir(), { io });
-    io.failNext('write', 'ENOSPC', { pathIncludes: '.log' });
-    const results = await Promise.allSettled([log.append(batchOf('a')), log.append(batchOf('b')), log.append(batchOf('c'))]);
-    expect(results[0]!.status).toBe('rejected');
-    const offsets = results.filter((result) => result.status === 'fulfilled').map((result) => (result as PromiseFulfilledResult<{ baseOffset: number }>).value.baseOffset);
-    expect(offsets).toEqual(offsets.length === 2 ? [0, 1] : []);
-    expect(log.logEndOffset).toBe(offsets.length);
+    await log.append(batchOf('first'));
+    const events: string[] = [];
+    const appendLogged = (label: string) => {
+      const appended = log.append(batchOf(label), { onFailed: () => events.push(`failed ${label}`) });
+      appended.catch(() => events.push(`rejected ${label}`));
+      return appended;
+    };
+    io.holdWrites();
+    const a = appendLogged('a');
+    await io.writeWaiting;
+    const queued = [appendLogged('b'), appendLogged('c')]; // queued while a's write is on its way
+    faults.failNext('write', 'ENOSPC', { pathIncludes: '.log' });
+    io.releaseWrites();
+    const results = await Promise.allSettled([a, ...queued]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(events).toEqual(['failed a', 'failed b', 'failed c', 'rejected a', 'rejected b', 'rejected c']);
+    // Nothing queued behind the failed batch was written: its retry still comes first.
+    expect(log.logEndOffset).toBe(1);
+    expect(await log.append(batchOf('a'))).toMatchObject({ baseOffset: 1 });
+    expect(await valuesIn(log)).toEqual(['first-0', 'a-0']);
     await log.close();
   });
 
