@@ -82,7 +82,7 @@ export function median(values: readonly number[]): number {
 }
 
 /** The `fraction` quantile (nearest rank) of ascending `sorted`. */
-export function quantile(sorted: Float64Array, fraction: number): number {
+export function quantile(sorted: ArrayLike<number>, fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
 

@@ -26,7 +26,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,7 @@ import type { RecordInput } from '../src/codec/record.js';
 import { nodeFileIO, type FileIO, type StorageFile } from '../src/storage/file-io.js';
 import type { LogConfig } from '../src/storage/log-config.js';
 import { PartitionLog } from '../src/storage/partition-log.js';
-import { median, MEGABYTE, throughputOf, type BenchResult, type Transfer } from './measure.js';
+import { median, MEGABYTE, quantile, throughputOf, type BenchResult, type Transfer } from './measure.js';
 
 export interface StorageBenchOptions {
   quick: boolean;
@@ -56,11 +56,6 @@ const suiteStart = performance.now();
 
 function progress(message: string): void {
   console.error(`  storage [${((performance.now() - suiteStart) / 1000).toFixed(1)} s]: ${message}`);
-}
-
-/** The `fraction` quantile (nearest rank) of ascending `sorted`. */
-function quantile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
 
 function formatBytes(bytes: number): string {
@@ -305,7 +300,46 @@ async function benchAppend(root: string, shape: Shape, totalBytes: number, round
 
 // ---- 3: group commit --------------------------------------------------------------------------
 
+/**
+ * The fsync-bound limit for 8 appenders that each wait for their fsync: writeSync of 8 batches
+ * (one per appender) then fdatasync, in a loop, for the same time budget.
+ */
+function fsyncBoundBaseline(root: string, shape: Shape, budgetMs: number): Transfer & { syncLatenciesMs: number[] } {
+  const round = Buffer.concat(Array.from({ length: 8 }, (_, index) => shape.batches[index % shape.batches.length]!));
+  const recordsPerRound = 8 * recordCountOf(shape.batches[0]!);
+  const file = join(root, 'fsync-baseline.bin');
+  const fd = openSync(file, 'w');
+  const syncLatenciesMs: number[] = [];
+  let bytes = 0;
+  let records = 0;
+  const start = performance.now();
+  try {
+    for (let position = 0; performance.now() - start < budgetMs; position += round.length) {
+      writeSync(fd, round, 0, round.length, position);
+      const syncStart = performance.now();
+      fdatasyncSync(fd);
+      syncLatenciesMs.push(performance.now() - syncStart);
+      bytes += round.length;
+      records += recordsPerRound;
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+  return { bytes, records, seconds: (performance.now() - start) / 1000, syncLatenciesMs };
+}
+
 async function benchGroupCommit(root: string, shape: Shape, noFsyncMegabytesPerSecond: number, budgetMs: number, results: BenchResult[]): Promise<void> {
+  progress(`group commit ${shape.label}: fsync-bound baseline (writeSync 8 batches + fdatasync), ${budgetMs} ms`);
+  const bound = fsyncBoundBaseline(root, shape, budgetMs);
+  const boundMegabytesPerSecond = bound.bytes / MEGABYTE / bound.seconds;
+  bound.syncLatenciesMs.sort((a, b) => a - b);
+  results.push(
+    result(`baseline: writeSync 8 batches + fdatasync, loop (the fsync-bound limit), ${shape.label}`, { megabytesPerSecond: boundMegabytesPerSecond, recordsPerSecond: bound.records / bound.seconds }, null, null, {
+      p50Ms: quantile(bound.syncLatenciesMs, 0.5),
+      p99Ms: quantile(bound.syncLatenciesMs, 0.99),
+    }),
+  );
   progress(`group commit ${shape.label}: 8 appenders, ${budgetMs} ms`);
   const directory = join(root, 'group-commit');
   const { io, counters } = countingIO({ skipSync: false });
@@ -347,6 +381,7 @@ async function benchGroupCommit(root: string, shape: Shape, noFsyncMegabytesPerS
       p50Ms: quantile(latencies, 0.5),
       p99Ms: quantile(latencies, 0.99),
     }),
+    result(`group commit vs the fsync-bound limit, ${shape.label}`, { megabytesPerSecond: megabytesPerSecond(transfer), recordsPerSecond: recordsPerSecond(transfer) }, boundMegabytesPerSecond, 'writeSync+fdatasync'),
   );
 }
 
