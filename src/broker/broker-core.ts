@@ -12,7 +12,7 @@ import { setMaxTimestamp, validateRecordBatch } from '../codec/record-batch.js';
 import type { FileIO } from '../storage/file-io.js';
 import { nodeFileIO } from '../storage/file-io.js';
 import { LogDirectory } from '../storage/log-directory.js';
-import type { LogEvent } from '../storage/partition-log.js';
+import type { LogEvent, PartitionLog } from '../storage/partition-log.js';
 import { BrokerError, toBrokerError } from './broker-error.js';
 import { type ConfigOptions } from './config-definitions.js';
 import { effectiveValue, parseConfigMap, type ConfigMap, type ConfigValue } from './config-values.js';
@@ -21,6 +21,8 @@ import { DataWaiters } from './data-waiters.js';
 import { GroupCoordinator } from './groups/group-coordinator.js';
 import { MetadataStore } from './metadata-store.js';
 import { ProducerStateTable, type AppendedOffsets } from './producer-state.js';
+import { recoverProducerState, takeProducerStateSnapshot, writeProducerStateSnapshot } from './producer-state-recovery.js';
+import { isInternalTopic } from './topic-name.js';
 import { TopicRegistry } from './topic-registry.js';
 
 export type Acks = -1 | 0 | 1;
@@ -74,7 +76,20 @@ export class BrokerCore {
     readonly groups: GroupCoordinator,
     private readonly directory: LogDirectory,
     private readonly metadata: MetadataStore,
+    private readonly io: FileIO,
   ) {}
+
+  /** Idempotent producers' state per partition, from the clean-shutdown snapshot or the logs' tails. */
+  private async recoverProducerStates(): Promise<void> {
+    const snapshots = await takeProducerStateSnapshot(this.io, this.directory.path);
+    for (const topic of this.topics.list()) {
+      if (isInternalTopic(topic.name)) continue; // written by the broker itself, never by idempotent producers
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const key = partitionKey(topic.name, partition);
+        this.producerStates.set(key, await recoverProducerState(this.topics.partition(topic.name, partition), snapshots.get(key)));
+      }
+    }
+  }
 
   static async open(options: BrokerCoreOptions): Promise<BrokerCore> {
     const config = brokerConfigOf(options);
@@ -94,7 +109,8 @@ export class BrokerCore {
         maxSessionTimeoutMs: effectiveValue('group.max.session.timeout.ms', config) as number,
         partitionExists: (topic, partition) => topics.has(topic) && partition >= 0 && partition < topics.get(topic).partitions,
       });
-      const broker = new BrokerCore(config, topics, groups, directory, metadata);
+      const broker = new BrokerCore(config, topics, groups, directory, metadata, io);
+      await broker.recoverProducerStates();
       broker.startBackgroundJobs();
       return broker;
     } catch (error) {
@@ -264,6 +280,15 @@ export class BrokerCore {
   }
 
   /** Stops background jobs, wakes long polls, flushes and closes every log, releases the directory. */
+  private async writeProducerStateSnapshot(): Promise<void> {
+    const partitions = new Map<string, { log: PartitionLog; table: ProducerStateTable }>();
+    for (const [key, table] of this.producerStates) {
+      const [topic, partition] = splitPartitionKey(key);
+      if (this.topics.has(topic) && partition < this.topics.get(topic).partitions) partitions.set(key, { log: this.topics.partition(topic, partition), table });
+    }
+    await writeProducerStateSnapshot(this.io, this.directory.path, partitions);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -272,12 +297,18 @@ export class BrokerCore {
     this.waiters.wakeAll();
     await this.groups.close();
     await this.topics.idle();
+    await this.writeProducerStateSnapshot().catch(() => undefined); // without it, the next open scans the logs' tails
     await this.directory.close();
   }
 }
 
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
+}
+
+function splitPartitionKey(key: string): [string, number] {
+  const dash = key.lastIndexOf('-');
+  return [key.slice(0, dash), Number(key.slice(dash + 1))];
 }
 
 /** The broker settings from options: camelCase keys and a Kafka-named `config` map, validated. */

@@ -28,6 +28,15 @@ interface BatchEntry {
   firstSequence: number;
   lastSequence: number;
   result: Promise<AppendedOffsets>;
+  /** Where it was written, once known (what a snapshot keeps). */
+  offsets: AppendedOffsets | null;
+}
+
+/** One producer's remembered batches, as a snapshot holds them: [firstSequence, lastSequence, baseOffset, lastOffset]. */
+export interface ProducerSnapshot {
+  producerId: number;
+  epoch: number;
+  batches: [number, number, number, number][];
 }
 
 interface ProducerEntry {
@@ -65,11 +74,32 @@ export class ProducerStateTable {
     return {
       kind: 'new',
       register: (result) => {
-        const batch = { firstSequence: baseSequence, lastSequence, result };
+        const batch: BatchEntry = { firstSequence: baseSequence, lastSequence, result, offsets: null };
+        result.then((offsets) => (batch.offsets = offsets), () => undefined);
         this.register(producerId, epoch, batch);
         return () => this.forgetFailedWrite(producerId, batch);
       },
     };
+  }
+
+  /**
+   * Remembers a batch found in the log (state rebuilt at open): its retry is answered with these
+   * offsets, and the producer's next batch must follow it. Call in log order.
+   */
+  restore(producerId: number, epoch: number, firstSequence: number, lastSequence: number, offsets: { baseOffset: number; lastOffset: number; appendTimeMs: number }): void {
+    const known = this.producers.get(producerId);
+    if (known !== undefined && epoch < known.epoch) return; // an older epoch's batch cannot matter any more
+    const appended: AppendedOffsets = { ...offsets, logStartOffset: -1 };
+    this.register(producerId, epoch, { firstSequence, lastSequence, result: Promise.resolve(appended), offsets: appended });
+  }
+
+  /** Every producer's written batches (those still in flight are left out). */
+  snapshot(): ProducerSnapshot[] {
+    return [...this.producers].map(([producerId, entry]) => ({
+      producerId,
+      epoch: entry.epoch,
+      batches: entry.batches.filter((batch) => batch.offsets !== null).map((batch) => [batch.firstSequence, batch.lastSequence, batch.offsets!.baseOffset, batch.offsets!.lastOffset]),
+    }));
   }
 
   /** A registered batch's write failed (and with it every batch queued behind it). */
