@@ -16,7 +16,7 @@
 
 import { forEachRecord } from '../codec/record-batch.js';
 import { BrokerError } from '../broker/broker-error.js';
-import type { BrokerCore } from '../broker/broker-core.js';
+import type { BrokerCore, FetchResult } from '../broker/broker-core.js';
 import { assignorsByName, type Assignor, type AssignorName, type TopicPartition } from './assignors/index.js';
 import { ClientError } from './client-error.js';
 import type { ConsumerBatch, ConsumerMessage } from './consumer-message.js';
@@ -68,6 +68,8 @@ interface PartitionState {
   committed: number | null;
   paused: boolean;
   highWatermark: number;
+  /** The next fetch, started while the last one's messages are consumed; used if `position` still matches. */
+  readAhead: { position: number; result: Promise<FetchResult> } | null;
 }
 
 function keyOf(topic: string, partition: number): string {
@@ -177,7 +179,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   }
 
   private newState(topic: string, partition: number, position: number): PartitionState {
-    return { topic, partition, position, processed: null, committed: null, paused: false, highWatermark: 0 };
+    return { topic, partition, position, processed: null, committed: null, paused: false, highWatermark: 0, readAhead: null };
   }
 
   // ---- positions --------------------------------------------------------------------------
@@ -358,9 +360,11 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   }
 
   private async fetchPartition(state: PartitionState): Promise<ConsumerMessage[]> {
+    const readAhead = state.readAhead;
+    state.readAhead = null;
     let result;
     try {
-      result = await this.broker.fetch(state.topic, state.partition, state.position, this.options.maxBytesPerPartition ?? 256 * 1024);
+      result = await (readAhead !== null && readAhead.position === state.position ? readAhead.result : this.fetchAt(state));
     } catch (error) {
       if (!(error instanceof BrokerError && error.code === 'OFFSET_OUT_OF_RANGE')) throw error;
       state.position = await this.resetPosition(state.topic, state.partition); // retention removed it, or a bad seek
@@ -374,7 +378,15 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     });
     // Offsets may have gaps (compaction): the next position follows the last batch, not its last record.
     state.position = Math.max(state.position, nextOffset);
+    // Read ahead while these are consumed: the disk read overlaps decoding and handling.
+    if (messages.length > 0) state.readAhead = { position: state.position, result: this.fetchAt(state) };
     return messages;
+  }
+
+  private fetchAt(state: PartitionState): Promise<FetchResult> {
+    const result = this.broker.fetch(state.topic, state.partition, state.position, this.options.maxBytesPerPartition ?? 256 * 1024);
+    result.catch(() => undefined); // a read-ahead may be dropped unread (a seek); its error surfaces when it is used
+    return result;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
