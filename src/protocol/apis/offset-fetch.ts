@@ -10,6 +10,7 @@ import type { OffsetFetchResponse as GroupOffsets } from '../../broker/groups/gr
 import { KafkaErrorCode, type KafkaErrorName } from '../../broker/kafka-error-codes.js';
 import { defineApi, type RequestContext } from '../api-handler.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../messages/offset-fetch.js';
+import { mayOnGroup } from '../authorization.js';
 
 interface TopicsAsked {
   name: string;
@@ -18,6 +19,7 @@ interface TopicsAsked {
 
 /** One group's offsets, as the coordinator answers them (topics null: all). */
 function fetchGroup(groupId: string, topics: readonly TopicsAsked[] | null, context: RequestContext): GroupOffsets {
+  if (!mayOnGroup(context, 'Describe', groupId)) return { errorCode: 'GROUP_AUTHORIZATION_FAILED', topics: [] };
   return context.broker.groups.fetchOffsets({
     groupId,
     partitions: topics === null ? null : topics.flatMap((topic) => topic.partitionIndexes.map((partition) => ({ topic: topic.name, partition }))),
