@@ -147,7 +147,8 @@ export class ScramServerExchange {
     const withoutProof = text.slice(0, proofAt);
     const attributes = parseAttributes(withoutProof);
     if (attributes.get('c') !== Buffer.from(this.gs2Header, 'utf8').toString('base64')) throw new ScramError('SCRAM channel binding does not match');
-    if (attributes.get('r') !== this.nonce) throw new ScramError('SCRAM nonce does not match');
+    // Kafka accepts a final nonce that ends with the server-first one (librdkafka repeats the client nonce in front).
+    if (!(attributes.get('r') ?? '').endsWith(this.nonce)) throw new ScramError('SCRAM nonce does not match');
     const proof = Buffer.from(text.slice(proofAt + 3), 'base64');
     const { name, bytes } = hashOf(this.mechanism);
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
