@@ -52,12 +52,11 @@ function hmac(mechanism: ScramMechanism, key: Buffer, text: string): Buffer {
   return createHmac(hashOf(mechanism).name, key).update(text, 'utf8').digest();
 }
 
-/** The stored form of `password` for `mechanism` (fresh random salt). */
-export async function makeScramCredential(mechanism: ScramMechanism, password: string, iterations = MIN_SCRAM_ITERATIONS): Promise<ScramCredential> {
+/** The stored form of `password` for `mechanism` (fresh random salt unless one is given). */
+export async function makeScramCredential(mechanism: ScramMechanism, password: string, iterations = MIN_SCRAM_ITERATIONS, salt: Buffer = randomBytes(SALT_BYTES)): Promise<ScramCredential> {
   if (!Number.isInteger(iterations) || iterations < MIN_SCRAM_ITERATIONS || iterations > MAX_SCRAM_ITERATIONS) {
     throw new ScramError(`SCRAM iterations must be an integer from ${MIN_SCRAM_ITERATIONS} to ${MAX_SCRAM_ITERATIONS}, got ${iterations}`);
   }
-  const salt = randomBytes(SALT_BYTES);
   const { name, bytes } = hashOf(mechanism);
   const saltedPassword = await pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, bytes, name);
   const clientKey = hmac(mechanism, saltedPassword, 'Client Key');
@@ -107,6 +106,8 @@ export class ScramServerExchange {
     private readonly lookup: (user: string) => Promise<ScramCredential | null>,
     /** A server secret from which made-up salts for unknown users are derived. */
     private readonly decoySecret: Buffer,
+    /** The server's half of the nonce (random; fixed only to replay RFC test vectors). */
+    private readonly makeServerNonce: () => string = () => randomBytes(NONCE_BYTES).toString('base64'),
   ) {}
 
   async step(clientMessage: Buffer): Promise<ScramStep> {
@@ -134,7 +135,7 @@ export class ScramServerExchange {
     this.credential = await this.lookup(this.user);
     const salt = this.credential?.salt ?? hmac(this.mechanism, this.decoySecret, `salt:${this.user}`).toString('base64');
     const iterations = this.credential?.iterations ?? MIN_SCRAM_ITERATIONS;
-    this.nonce = clientNonce + randomBytes(NONCE_BYTES).toString('base64').replace(/,/g, '-');
+    this.nonce = clientNonce + this.makeServerNonce().replace(/,/g, '-');
     this.serverFirst = `r=${this.nonce},s=${salt},i=${iterations}`;
     this.state = 'final';
     return { kind: 'challenge', message: Buffer.from(this.serverFirst, 'utf8') };
