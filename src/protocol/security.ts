@@ -1,7 +1,7 @@
 /**
  * What the dispatcher asks about security, in one place: whether a connection may send a request
  * yet (with SASL on, only ApiVersions, SaslHandshake and SaslAuthenticate before authentication;
- * anything else closes the connection), who a connection's principal is (`User:<sasl user>`, else
+ * anything else closes the connection, and no frame over 512 KiB is read), who a connection's principal is (`User:<sasl user>`, else
  * `User:<TLS client certificate CN>`, else `User:ANONYMOUS`), whether that principal may do an
  * operation (security/authorizer.ts), and how long a client is throttled (./quota-manager.ts).
  * Without options everything is allowed and nothing is throttled.
@@ -14,6 +14,8 @@ import { SaslSession, type SaslConfig } from './sasl-session.js';
 import type { ConnectionInfo } from './server.js';
 
 export const ANONYMOUS = 'User:ANONYMOUS';
+/** Largest request before SASL authentication (Kafka's sasl.server.max.receive.size). */
+export const PRE_AUTH_MAX_REQUEST_BYTES = 512 * 1024;
 const API_VERSIONS_KEY = 18;
 const SASL_HANDSHAKE_KEY = 17;
 const SASL_AUTHENTICATE_KEY = 36;
@@ -64,6 +66,12 @@ export class ServerSecurity {
     const session = this.session(connection);
     if (session === null || session.authenticated) return true;
     return apiKey === API_VERSIONS_KEY || apiKey === SASL_HANDSHAKE_KEY || apiKey === SASL_AUTHENTICATE_KEY;
+  }
+
+  /** Before authentication a client may not make the server buffer large frames. */
+  maxRequestBytesFor(connection: ConnectionInfo): number | undefined {
+    const session = this.session(connection);
+    return session === null || session.authenticated ? undefined : PRE_AUTH_MAX_REQUEST_BYTES;
   }
 
   /** After SaslHandshake v0 the client sends raw tokens: the dispatcher hands them here. */

@@ -37,7 +37,7 @@ export class StrataServer {
       security = await openServerSecurity(options.security ?? {}, broker.dataDir, log);
       const dispatcher = createDispatcher({ broker, apis: ALL_APIS, advertised, log, security });
       const { tls, maxQueuedRequestBytes } = options.security ?? {};
-      const server = await KafkaServer.listen({ ...options, log, ...(tls === undefined ? {} : { tls }), ...(maxQueuedRequestBytes === undefined ? {} : { maxQueuedRequestBytes }) }, dispatcher);
+      const server = await KafkaServer.listen({ ...options, log, maxRequestBytesFor: (connection) => security!.maxRequestBytesFor(connection), ...(tls === undefined ? {} : { tls }), ...(maxQueuedRequestBytes === undefined ? {} : { maxQueuedRequestBytes }) }, dispatcher);
       // Port 0 means "any free port": advertise the one we got.
       if (options.advertisedPort === undefined && options.port === 0) advertised.port = server.port;
       return new StrataServer(broker, server, security);

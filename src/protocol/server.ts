@@ -52,6 +52,8 @@ export interface ServerOptions {
   maxQueuedResponseBytes?: number;
   /** queued.max.request.bytes: broker-wide bound on request bytes being handled (./request-memory-budget.ts). */
   maxQueuedRequestBytes?: number;
+  /** A tighter frame limit for some connections (SASL: before authentication); undefined = maxRequestBytes. */
+  maxRequestBytesFor?: (connection: ConnectionInfo) => number | undefined;
   /** TLS listener (./tls-listener.ts); plain TCP when absent. */
   tls?: TlsSettings;
   log?: ServerLog;
@@ -90,6 +92,7 @@ class ClientConnection {
     private readonly handler: FrameHandler,
     private readonly limits: typeof DEFAULTS,
     private readonly budget: RequestMemoryBudget,
+    private readonly maxRequestBytesFor: ((connection: ConnectionInfo) => number | undefined) | undefined,
     private readonly log: ServerLog,
     private readonly onClosed: (connection: ClientConnection) => void,
   ) {
@@ -133,10 +136,11 @@ class ClientConnection {
     for (;;) {
       this.maybePause();
       if (this.paused || this.closing) break;
-      const next = this.reader.next();
+      const maxRequestBytes = Math.min(this.limits.maxRequestBytes, this.maxRequestBytesFor?.(this.info) ?? Infinity);
+      const next = this.reader.next(maxRequestBytes);
       if (next.kind === 'need-more') break;
       if (next.kind === 'too-large') {
-        this.log.warn('request frame size out of range: closing the connection', { remote: `${this.info.remoteAddress}:${this.info.remotePort}`, sizeBytes: next.sizeBytes, maxRequestBytes: this.limits.maxRequestBytes });
+        this.log.warn('request frame size out of range: closing the connection', { remote: `${this.info.remoteAddress}:${this.info.remotePort}`, sizeBytes: next.sizeBytes, maxRequestBytes });
         this.socket.destroy();
         return;
       }
@@ -259,7 +263,7 @@ export class KafkaServer {
     const budget = new RequestMemoryBudget(limits.maxQueuedRequestBytes);
     let kafkaServer: KafkaServer;
     const accept = (socket: Socket) => {
-      const connection = new ClientConnection(socket, kafkaServer.nextConnectionId++, handler, limits, budget, log, (closed) => kafkaServer.connections.delete(closed));
+      const connection = new ClientConnection(socket, kafkaServer.nextConnectionId++, handler, limits, budget, options.maxRequestBytesFor, log, (closed) => kafkaServer.connections.delete(closed));
       kafkaServer.connections.add(connection);
     };
     const server = options.tls === undefined ? createServer(accept) : createTlsServer(tlsServerOptions(options.tls), accept);

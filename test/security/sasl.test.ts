@@ -6,10 +6,12 @@ import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiVersionsRequest, ApiVersionsResponse } from '../../src/protocol/messages/api-versions.js';
 import { MetadataRequest } from '../../src/protocol/messages/metadata.js';
+import { ProduceRequest, ProduceResponse } from '../../src/protocol/messages/produce.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../src/protocol/messages/sasl-authenticate.js';
 import { SaslHandshakeRequest, SaslHandshakeResponse } from '../../src/protocol/messages/sasl-handshake.js';
 import { StrataServer } from '../../src/protocol/serve.js';
 import { addUser } from '../../src/security/credentials-store.js';
+import { batchOf } from '../support/batches.js';
 import { connected, disconnectAll } from '../support/kafkajs-clients.js';
 import { tempDir } from '../support/temp-dir.js';
 import { useTestCerts } from './certs.js';
@@ -103,6 +105,23 @@ describe('SASL on the wire', () => {
     raw.send(MetadataRequest, 1, { topics: null });
     expect(await raw.nextFrame()).toBeNull();
     expect(await raw.waitClosed()).toBe(true);
+  });
+
+  it('closes an unauthenticated connection that announces a frame over 512 KiB; after login large requests are fine', async () => {
+    const { server } = await secureServer({ tls: false });
+    const stranger = await RawClient.connect(server.port);
+    raws.push(stranger);
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(1024 * 1024);
+    stranger.socket.write(prefix);
+    expect(await stranger.waitClosed()).toBe(true);
+
+    const alice = await RawClient.connect(server.port);
+    raws.push(alice);
+    await alice.request(SaslHandshakeRequest, SaslHandshakeResponse, 1, { mechanism: 'PLAIN' });
+    expect((await alice.request(SaslAuthenticateRequest, SaslAuthenticateResponse, 2, { authBytes: Buffer.from(`\u0000alice\u0000${PASSWORD}`) })).errorCode).toBe(0);
+    const produced = await alice.request(ProduceRequest, ProduceResponse, 7, { acks: 1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: 'big', partitionData: [{ index: 0, records: batchOf('b', 2, undefined, 300 * 1024) }] }] });
+    expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
   });
 
   it('answers a wrong PLAIN password with SASL_AUTHENTICATION_FAILED, then closes the connection', async () => {
