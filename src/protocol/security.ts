@@ -33,6 +33,8 @@ export interface RequestSecurity {
   /** The connection's SASL state; null when SASL is off. */
   readonly sasl: SaslSession | null;
   authorize(operation: AclOperation, resourceType: AclResourceType, name: string): boolean;
+  /** The ACL store, for CreateAcls / DescribeAcls / DeleteAcls, when this principal is a super user. */
+  readonly aclAdmin: Authorizer | null;
   /** Records `bytes` against the client's quota; returns throttle_time_ms and mutes the connection for it. */
   throttle(kind: QuotaKind, bytes: number): number;
 }
@@ -93,6 +95,7 @@ export class ServerSecurity {
     return {
       principal,
       sasl: this.session(connection),
+      aclAdmin: authorizer !== undefined && authorizer.isSuperUser(principal) ? authorizer : null,
       authorize: (operation, resourceType, name) => authorizer === undefined || authorizer.authorize(principal, connection.remoteAddress, operation, resourceType, name),
       throttle: (kind, bytes) => {
         if (quotas === undefined) return 0;

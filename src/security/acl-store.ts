@@ -122,3 +122,11 @@ export async function removeAcls(path: string, entries: readonly AclEntry[]): Pr
   if (removed > 0) await writeAcls(path, kept);
   return removed;
 }
+
+/** Removes every entry `matches` selects; returns the removed entries. */
+export async function removeAclsWhere(path: string, matches: (entry: AclEntry) => boolean): Promise<AclEntry[]> {
+  const acls = await readAcls(path);
+  const removed = acls.filter(matches);
+  if (removed.length > 0) await writeAcls(path, acls.filter((entry) => !matches(entry)));
+  return removed;
+}

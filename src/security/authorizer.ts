@@ -15,7 +15,7 @@
  */
 
 import { unwatchFile, watchFile } from 'node:fs';
-import { readAcls, type AclEntry, type AclOperation, type AclResourceType } from './acl-store.js';
+import { addAcls, readAcls, removeAclsWhere, type AclEntry, type AclOperation, type AclResourceType } from './acl-store.js';
 
 export interface AuthorizerOptions {
   aclFile: string;
@@ -34,6 +34,8 @@ export class Authorizer {
   private readonly allowEveryoneIfNoAclFound: boolean;
   private readonly onFileChange = (): void => void this.reload();
   private watching = false;
+  /** Serialises edits made through the API (the file has one temp name). */
+  private changes: Promise<void> = Promise.resolve();
 
   private constructor(private readonly options: AuthorizerOptions) {
     this.superUsers = new Set(options.superUsers ?? []);
@@ -59,6 +61,37 @@ export class Authorizer {
 
   get aclCount(): number {
     return this.acls.length;
+  }
+
+  /** Every entry in force. */
+  list(): readonly AclEntry[] {
+    return this.acls;
+  }
+
+  isSuperUser(principal: string): boolean {
+    return this.superUsers.has(principal);
+  }
+
+  /** Adds entries to the file (one change at a time) and applies them at once. */
+  add(entries: readonly AclEntry[]): Promise<number> {
+    return this.change(() => addAcls(this.options.aclFile, entries));
+  }
+
+  /** Removes the entries `matches` selects from the file and applies that at once. */
+  remove(matches: (entry: AclEntry) => boolean): Promise<AclEntry[]> {
+    return this.change(() => removeAclsWhere(this.options.aclFile, matches));
+  }
+
+  private change<T>(edit: () => Promise<T>): Promise<T> {
+    const result = this.changes.then(edit);
+    this.changes = result.then(
+      () => this.reload(),
+      () => this.reload(),
+    );
+    return result.then(async (value) => {
+      await this.changes;
+      return value;
+    });
   }
 
   authorize(principal: string, host: string, operation: AclOperation, resourceType: AclResourceType, name: string): boolean {

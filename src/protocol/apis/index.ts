@@ -5,10 +5,13 @@
 
 import type { ApiHandler } from '../api-handler.js';
 import { apiVersions } from './api-versions.js';
+import { createAcls } from './create-acls.js';
 import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
+import { deleteAcls } from './delete-acls.js';
 import { deleteGroups } from './delete-groups.js';
 import { deleteTopics } from './delete-topics.js';
+import { describeAcls } from './describe-acls.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
 import { fetch } from './fetch.js';
@@ -47,6 +50,9 @@ export const ALL_APIS: readonly ApiHandler[] = [
   createTopics,
   deleteTopics,
   initProducerId,
+  describeAcls,
+  createAcls,
+  deleteAcls,
   describeConfigs,
   saslAuthenticate,
   createPartitions,
