@@ -3,12 +3,15 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OffsetCommitRequest, OffsetCommitResponse } from '../../src/protocol/messages/offset-commit.js';
+import { OffsetFetchRequest, OffsetFetchResponse } from '../../src/protocol/messages/offset-fetch.js';
 import { StrataServer } from '../../src/protocol/serve.js';
 import { aclFilePath, addAcls, checkAclEntry, readAcls, removeAcls, type AclEntry } from '../../src/security/acl-store.js';
 import { Authorizer } from '../../src/security/authorizer.js';
 import { addUser } from '../../src/security/credentials-store.js';
 import { connected, disconnectAll } from '../support/kafkajs-clients.js';
 import { tempDir } from '../support/temp-dir.js';
+import { RawClient } from './raw-client.js';
 
 const servers: StrataServer[] = [];
 const authorizers: Authorizer[] = [];
@@ -129,5 +132,28 @@ describe('ACLs over the wire (kafkajs, SASL/PLAIN users)', () => {
     // alice is not denied: the same group works for her.
     const ok = await connected(client('alice').consumer({ groupId: 'billing' }));
     await ok.subscribe({ topics: ['invoices'] });
+  });
+
+  it('checks topics in OffsetCommit (Read) and OffsetFetch (Describe): refused per partition, left out of "all topics"', async () => {
+    const { server } = await serve([acl('ALLOW', 'User:*', 'All', 'Group:ledger'), acl('ALLOW', 'User:*', 'All', 'Topic:*'), acl('DENY', 'User:bob', 'Read', 'Topic:secret'), acl('DENY', 'User:bob', 'Describe', 'Topic:secret')]);
+    const commit = (raw: RawClient) => raw.request(OffsetCommitRequest, OffsetCommitResponse, 8, { groupId: 'ledger', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: ['open', 'secret'].map((name) => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null }] })) });
+    for (const topic of ['open', 'secret']) await server.broker.topics.create(topic);
+    const alice = await RawClient.connect(server.port);
+    const bob = await RawClient.connect(server.port);
+    try {
+      await alice.loginPlain('alice', 'alice-pw');
+      await bob.loginPlain('bob', 'bob-pw');
+      expect((await commit(alice)).topics.map((topic) => [topic.name, topic.partitions[0]!.errorCode])).toEqual([['open', 0], ['secret', 0]]);
+      expect((await commit(bob)).topics.map((topic) => [topic.name, topic.partitions[0]!.errorCode])).toEqual([['open', 0], ['secret', 29]]);
+      const all = await bob.request(OffsetFetchRequest, OffsetFetchResponse, 7, { groupId: 'ledger', topics: null, requireStable: false });
+      expect(all.topics.map((topic) => topic.name)).toEqual(['open']);
+      const named = await bob.request(OffsetFetchRequest, OffsetFetchResponse, 7, { groupId: 'ledger', topics: [{ name: 'secret', partitionIndexes: [0] }], requireStable: false });
+      expect(named.topics[0]!.partitions[0]).toMatchObject({ errorCode: 29, committedOffset: -1 });
+      const mine = await alice.request(OffsetFetchRequest, OffsetFetchResponse, 7, { groupId: 'ledger', topics: [{ name: 'secret', partitionIndexes: [0] }], requireStable: false });
+      expect(mine.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, committedOffset: 5 });
+    } finally {
+      alice.close();
+      bob.close();
+    }
   });
 });

@@ -4,6 +4,8 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { MessageInput, MessageSchema } from '../../src/protocol/wire/schema.js';
 import { decodeResponse, encodeRequest } from '../../src/protocol/wire/headers.js';
+import { SaslAuthenticateRequest, SaslAuthenticateResponse } from '../../src/protocol/messages/sasl-authenticate.js';
+import { SaslHandshakeRequest, SaslHandshakeResponse } from '../../src/protocol/messages/sasl-handshake.js';
 
 export class RawClient {
   private pending = Buffer.alloc(0);
@@ -66,6 +68,13 @@ export class RawClient {
     const frame = await this.nextFrame();
     if (frame === null) throw new Error('connection closed instead of a response');
     return decodeResponse(response, apiVersion, frame).body;
+  }
+
+  /** SaslHandshake v1 + SaslAuthenticate with PLAIN; throws unless both succeed. */
+  async loginPlain(user: string, password: string): Promise<void> {
+    const handshake = await this.request(SaslHandshakeRequest, SaslHandshakeResponse, 1, { mechanism: 'PLAIN' });
+    const login = await this.request(SaslAuthenticateRequest, SaslAuthenticateResponse, 2, { authBytes: Buffer.from(`\u0000${user}\u0000${password}`) });
+    if (handshake.errorCode !== 0 || login.errorCode !== 0) throw new Error(`PLAIN login of ${user} failed (${handshake.errorCode}, ${login.errorCode})`);
   }
 
   /** Resolves true once the server has closed the connection (false after `timeoutMs`). */
