@@ -131,9 +131,13 @@ export class BrokerCore {
     if (this.closed) throw new BrokerError('BROKER_NOT_AVAILABLE', 'the broker is closed');
   }
 
-  /** Creates `topic` with the defaults if it is missing and auto-creation is on. */
+  /**
+   * Creates `topic` with the defaults if it is missing and auto-creation is on. Names that look
+   * internal (`__` prefix, like `__consumer_offsets`) are never auto-created: create them explicitly.
+   */
   async ensureTopic(topic: string): Promise<void> {
     if (this.topics.has(topic)) return;
+    if (topic.startsWith('__')) throw new BrokerError('INVALID_TOPIC_EXCEPTION', `topic ${JSON.stringify(topic)} looks internal (starts with "__") and is not auto-created: create it explicitly`);
     if (effectiveValue('auto.create.topics.enable', this.config) !== true) {
       throw new BrokerError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${JSON.stringify(topic)} does not exist (auto.create.topics.enable is false)`);
     }

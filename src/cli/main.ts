@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerServe } from './serve.js';
+import { registerAcls } from './acls.js';
+import { registerUsers } from './users.js';
 
 function packageVersion(): string {
   const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError();
   registerServe(program);
+  registerAcls(program);
+  registerUsers(program);
   return program;
 }
 

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataServer } from '../protocol/serve.js';
+import { takeSecuritySettings } from '../protocol/security-settings.js';
 
 interface ServeFlags {
   dataDir: string;
@@ -15,6 +16,21 @@ interface ServeFlags {
   advertisedHost?: string;
   advertisedPort?: string;
   set: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsClientAuth?: string;
+  saslMechanisms?: string;
+  credentialsFile?: string;
+}
+
+/** The security flags as their --set names (src/protocol/security-settings.ts); flags win. */
+function securityFlagSettings(flags: ServeFlags): Record<string, string> {
+  const byName: [string, string | undefined][] = [
+    ['ssl.certificate.location', flags.tlsCert], ['ssl.key.location', flags.tlsKey], ['ssl.ca.location', flags.tlsCa],
+    ['ssl.client.auth', flags.tlsClientAuth], ['sasl.enabled.mechanisms', flags.saslMechanisms], ['sasl.credentials.file', flags.credentialsFile],
+  ];
+  return Object.fromEntries(byName.filter((entry): entry is [string, string] => entry[1] !== undefined).map(([name, value]) => [name, name.endsWith('location') || name.endsWith('file') ? resolve(value) : value]));
 }
 
 function parsePort(text: string, flag: string): number {
@@ -37,15 +53,17 @@ export function parseSettings(pairs: readonly string[]): Record<string, string> 
 async function serve(flags: ServeFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   const port = parsePort(flags.port, '--port');
+  const { security, rest } = takeSecuritySettings({ ...parseSettings(flags.set), ...securityFlagSettings(flags) });
   const server = await StrataServer.start({
     host: flags.host,
     port,
     ...(flags.advertisedHost === undefined ? {} : { advertisedHost: flags.advertisedHost }),
     ...(flags.advertisedPort === undefined ? {} : { advertisedPort: parsePort(flags.advertisedPort, '--advertised-port') }),
-    broker: { dataDir, config: parseSettings(flags.set) },
+    broker: { dataDir, config: rest },
+    security,
     log: { warn: (message, details) => console.error(`strata: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`) },
   });
-  console.log(`strata: listening on ${flags.host}:${server.port}, data in ${dataDir}`);
+  console.log(`strata: listening on ${flags.host}:${server.port}${security.tls ? ' (TLS)' : ''}${security.sasl ? ` (SASL ${security.sasl.mechanisms.join(', ')})` : ''}, data in ${dataDir}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -75,12 +93,20 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on (0: any free port)', '9092')
     .option('--advertised-host <addr>', 'host clients are told to connect to (default: --host)')
     .option('--advertised-port <n>', 'port clients are told to connect to (default: --port)')
+    .option('--tls-cert <file>', 'PEM certificate chain: serve TLS (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <file>', 'PEM CA bundle that client certificates must chain to')
+    .option('--tls-client-auth <mode>', 'client certificates: none, requested or required')
+    .option('--sasl-mechanisms <list>', 'require SASL: e.g. SCRAM-SHA-256,SCRAM-SHA-512,PLAIN')
+    .option('--credentials-file <file>', 'SASL users file (strata users); default <data-dir>/meta/credentials.json')
     .option('--set <key=value>', 'a broker setting by its Kafka name, repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', `
 Examples:
   strata serve                                   # 127.0.0.1:9092, ./data
   strata serve --data-dir /var/lib/strata --host 0.0.0.0 --port 9092 --advertised-host broker.example
   strata serve --set num.partitions=3 --set retention.ms=86400000
+  strata serve --tls-cert server.pem --tls-key server.key --sasl-mechanisms SCRAM-SHA-256,SCRAM-SHA-512
+  strata serve --set quota.producer.default=1048576 --set queued.max.request.bytes=104857600
   kcat -b 127.0.0.1:9092 -L                      # then point any Kafka client at it`)
     .action((flags: ServeFlags) => serve(flags));
 }

@@ -7,6 +7,7 @@
 import type { BrokerCore } from '../broker/broker-core.js';
 import type { MessageInput, MessageSchema } from './wire/schema.js';
 import type { ConnectionInfo } from './server.js';
+import type { RequestSecurity } from './security.js';
 
 export interface RequestContext {
   broker: BrokerCore;
@@ -17,6 +18,8 @@ export interface RequestContext {
   advertised: { host: string; port: number };
   /** Every API the server serves, for ApiVersions. */
   apis: readonly ApiHandler[];
+  /** The principal, its permissions (ACLs), SASL state and quota throttling (./security.ts). */
+  security: RequestSecurity;
 }
 
 export interface ApiHandler<Request = any, Response = any> {

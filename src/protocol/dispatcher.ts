@@ -13,6 +13,8 @@ import type { ApiHandler } from './api-handler.js';
 import type { ConnectionInfo, FrameHandler, ServerLog } from './server.js';
 import { ApiVersionsResponse } from './messages/api-versions.js';
 import { decodeRequest, encodeResponse, writeResponse } from './wire/headers.js';
+import type { SaslSession } from './sasl-session.js';
+import { ServerSecurity } from './security.js';
 
 const API_VERSIONS_KEY = 18;
 /** apiKey int16, apiVersion int16, correlationId int32: the first 8 bytes of every request header. */
@@ -23,6 +25,8 @@ export interface DispatcherOptions {
   apis: readonly ApiHandler[];
   advertised: { host: string; port: number };
   log: ServerLog;
+  /** SASL, ACLs and quotas (./security.ts); everything allowed when absent. */
+  security?: ServerSecurity;
 }
 
 export class ProtocolRequestError extends Error {
@@ -31,11 +35,15 @@ export class ProtocolRequestError extends Error {
 
 export function createDispatcher(options: DispatcherOptions): FrameHandler {
   const byKey = new Map(options.apis.map((api) => [api.request.apiKey as number, api]));
+  const security = options.security ?? new ServerSecurity();
   return async (frame: Buffer, connection: ConnectionInfo) => {
+    const rawSasl = security.rawSaslSession(connection);
+    if (rawSasl !== null) return rawSaslToken(rawSasl, frame, connection);
     if (frame.length < FIXED_HEADER_BYTES) throw new ProtocolRequestError(`request of ${frame.length} bytes is shorter than a request header`);
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
+    if (!security.admits(apiKey, connection)) throw new ProtocolRequestError(`API key ${apiKey} sent before SASL authentication`);
     const api = byKey.get(apiKey);
     if (api === undefined) throw new ProtocolRequestError(`unsupported API key ${apiKey}`);
     if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
@@ -43,7 +51,7 @@ export function createDispatcher(options: DispatcherOptions): FrameHandler {
       throw new ProtocolRequestError(`unsupported version ${apiVersion} of API ${api.request.name} (served: ${api.minVersion}–${api.maxVersion})`);
     }
     const { header, body } = decodeRequest(api.request, frame);
-    const context = { broker: options.broker, apiVersion, clientId: header.clientId, connection, advertised: options.advertised, apis: options.apis };
+    const context = { broker: options.broker, apiVersion, clientId: header.clientId, connection, advertised: options.advertised, apis: options.apis, security: security.forRequest(connection, header.clientId) };
     const response = await api.handle(body, context);
     if (response === null) return null;
     return writeResponse(api.response, apiVersion, correlationId, response).toChunks();
@@ -56,4 +64,11 @@ function unsupportedApiVersions(correlationId: number, apis: readonly ApiHandler
     errorCode: KafkaErrorCode.UNSUPPORTED_VERSION,
     apiKeys: apis.map((api) => ({ apiKey: api.request.apiKey as number, minVersion: api.minVersion, maxVersion: api.maxVersion })),
   });
+}
+
+/** SaslHandshake v0: the token is the whole frame and so is the answer; a failure closes the connection. */
+async function rawSaslToken(session: SaslSession, frame: Buffer, connection: ConnectionInfo): Promise<Buffer> {
+  const result = await session.authenticate(frame);
+  if (!result.ok) throw new ProtocolRequestError(`SASL authentication failed on ${connection.remoteAddress}:${connection.remotePort}`);
+  return result.authBytes;
 }

@@ -25,11 +25,11 @@ export class FrameReader {
     this.bufferedBytes += chunk.length;
   }
 
-  /** The next whole frame (without its size prefix), or why there is none. */
-  next(): FrameResult {
+  /** The next whole frame (without its size prefix), or why there is none; `maxFrameBytes` may be tightened per call. */
+  next(maxFrameBytes = this.maxFrameBytes): FrameResult {
     if (this.bufferedBytes < SIZE_PREFIX_BYTES) return { kind: 'need-more' };
     const sizeBytes = this.peekSize();
-    if (sizeBytes < 0 || sizeBytes > this.maxFrameBytes) return { kind: 'too-large', sizeBytes };
+    if (sizeBytes < 0 || sizeBytes > maxFrameBytes) return { kind: 'too-large', sizeBytes };
     if (this.bufferedBytes < SIZE_PREFIX_BYTES + sizeBytes) return { kind: 'need-more' };
     this.consume(SIZE_PREFIX_BYTES);
     return { kind: 'frame', frame: this.consume(sizeBytes) };

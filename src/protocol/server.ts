@@ -12,12 +12,21 @@
  */
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { FrameReader } from './frame-reader.js';
+import { RequestMemoryBudget } from './request-memory-budget.js';
+import { tlsServerOptions, verifiedPeerCommonName, type TlsSettings } from './tls-listener.js';
 
 export interface ConnectionInfo {
   id: number;
   remoteAddress: string;
   remotePort: number;
+  /** Subject CN of a verified TLS client certificate; null on plain TCP or without one. */
+  tlsPeerCommonName?: string | null;
+  /** Stops reading from the connection for `durationMs` (quota throttling, KIP-219). */
+  mute?(durationMs: number): void;
+  /** Answers the requests already read, then closes (after a failed authentication). */
+  closeAfterResponses?(): void;
 }
 
 /**
@@ -41,6 +50,12 @@ export interface ServerOptions {
   idleTimeoutMs?: number;
   maxInFlightRequests?: number;
   maxQueuedResponseBytes?: number;
+  /** queued.max.request.bytes: broker-wide bound on request bytes being handled (./request-memory-budget.ts). */
+  maxQueuedRequestBytes?: number;
+  /** A tighter frame limit for some connections (SASL: before authentication); undefined = maxRequestBytes. */
+  maxRequestBytesFor?: (connection: ConnectionInfo) => number | undefined;
+  /** TLS listener (./tls-listener.ts); plain TCP when absent. */
+  tls?: TlsSettings;
   log?: ServerLog;
 }
 
@@ -56,6 +71,7 @@ const DEFAULTS = {
   idleTimeoutMs: 10 * 60 * 1000,
   maxInFlightRequests: 128,
   maxQueuedResponseBytes: 64 * 1024 * 1024,
+  maxQueuedRequestBytes: Infinity,
 };
 
 /** One client connection: frames in, ordered responses out. */
@@ -65,6 +81,9 @@ class ClientConnection {
   private queuedResponseBytes = 0;
   private paused = false;
   private closing = false;
+  private mutedUntilMs = 0;
+  private muteTimer: NodeJS.Timeout | null = null;
+  private readonly wakeOnBudget = (): void => this.maybeResume();
   readonly info: ConnectionInfo;
 
   constructor(
@@ -72,17 +91,30 @@ class ClientConnection {
     id: number,
     private readonly handler: FrameHandler,
     private readonly limits: typeof DEFAULTS,
+    private readonly budget: RequestMemoryBudget,
+    private readonly maxRequestBytesFor: ((connection: ConnectionInfo) => number | undefined) | undefined,
     private readonly log: ServerLog,
     private readonly onClosed: (connection: ClientConnection) => void,
   ) {
     this.reader = new FrameReader(limits.maxRequestBytes);
-    this.info = { id, remoteAddress: socket.remoteAddress ?? '?', remotePort: socket.remotePort ?? 0 };
+    this.info = {
+      id,
+      remoteAddress: socket.remoteAddress ?? '?',
+      remotePort: socket.remotePort ?? 0,
+      tlsPeerCommonName: verifiedPeerCommonName(socket),
+      mute: (durationMs) => this.mute(durationMs),
+      closeAfterResponses: () => this.shutDown(),
+    };
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => this.receiveSafely(chunk));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', () => undefined); // 'close' follows; a reset by the peer is not our error
-    socket.on('close', () => this.onClosed(this));
+    socket.on('close', () => {
+      this.budget.cancel(this.wakeOnBudget);
+      if (this.muteTimer !== null) clearTimeout(this.muteTimer);
+      this.onClosed(this);
+    });
   }
 
   get idle(): boolean {
@@ -104,10 +136,11 @@ class ClientConnection {
     for (;;) {
       this.maybePause();
       if (this.paused || this.closing) break;
-      const next = this.reader.next();
+      const maxRequestBytes = Math.min(this.limits.maxRequestBytes, this.maxRequestBytesFor?.(this.info) ?? Infinity);
+      const next = this.reader.next(maxRequestBytes);
       if (next.kind === 'need-more') break;
       if (next.kind === 'too-large') {
-        this.log.warn('request frame size out of range: closing the connection', { remote: `${this.info.remoteAddress}:${this.info.remotePort}`, sizeBytes: next.sizeBytes, maxRequestBytes: this.limits.maxRequestBytes });
+        this.log.warn('request frame size out of range: closing the connection', { remote: `${this.info.remoteAddress}:${this.info.remotePort}`, sizeBytes: next.sizeBytes, maxRequestBytes });
         this.socket.destroy();
         return;
       }
@@ -118,8 +151,15 @@ class ClientConnection {
   private dispatch(frame: Buffer): void {
     const slot: ResponseSlot = { done: false, response: null, sizeBytes: 0 };
     this.slots.push(slot);
+    this.budget.acquire(frame.length);
+    let released = false;
+    const release = () => {
+      if (!released) this.budget.release(frame.length);
+      released = true;
+    };
     this.handler(frame, this.info).then(
       (response) => {
+        release();
         slot.done = true;
         slot.response = response === null ? null : Array.isArray(response) ? response : [response];
         slot.sizeBytes = slot.response === null ? 0 : slot.response.reduce((sum, chunk) => sum + chunk.length, 0);
@@ -127,6 +167,7 @@ class ClientConnection {
         this.flush();
       },
       (error: unknown) => {
+        release();
         // A request the dispatcher could not even answer (malformed header): Kafka closes the connection.
         this.log.warn('closing connection after an unanswerable request', { remote: `${this.info.remoteAddress}:${this.info.remotePort}`, error: error instanceof Error ? error.message : String(error) });
         this.socket.destroy();
@@ -156,19 +197,39 @@ class ClientConnection {
 
   private maybePause(): void {
     if (this.paused) return;
-    if (this.slots.length >= this.limits.maxInFlightRequests || this.queuedResponseBytes >= this.limits.maxQueuedResponseBytes) {
+    if (this.slots.length >= this.limits.maxInFlightRequests || this.queuedResponseBytes >= this.limits.maxQueuedResponseBytes || this.budget.exhausted || this.muteTimer !== null) {
       this.paused = true;
       this.socket.pause();
+      if (this.budget.exhausted) this.budget.whenAvailable(this.wakeOnBudget);
     }
   }
 
   private maybeResume(): void {
     if (!this.paused || this.closing) return;
+    if (this.budget.exhausted) {
+      this.budget.whenAvailable(this.wakeOnBudget);
+      return;
+    }
+    if (this.muteTimer !== null) return; // the mute timer resumes
     if (this.slots.length < this.limits.maxInFlightRequests && this.queuedResponseBytes < this.limits.maxQueuedResponseBytes && !this.socket.writableNeedDrain) {
       this.paused = false;
       this.socket.resume();
       this.receiveSafely(Buffer.alloc(0)); // frames that arrived while paused
     }
+  }
+
+  /** Reads nothing more for `durationMs`; what was already read is still answered. */
+  private mute(durationMs: number): void {
+    const until = Date.now() + durationMs;
+    if (until <= this.mutedUntilMs) return;
+    this.mutedUntilMs = until;
+    this.paused = true;
+    this.socket.pause();
+    if (this.muteTimer !== null) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(() => {
+      this.muteTimer = null;
+      this.maybeResume();
+    }, durationMs);
   }
 
   /** Stops reading; ends the socket once every accepted request has been answered. */
@@ -191,17 +252,22 @@ export class KafkaServer {
     private readonly server: Server,
     readonly host: string,
     readonly port: number,
+    /** In-flight request bytes (queued.max.request.bytes); `peak` for tests and metrics. */
+    readonly requestMemory: RequestMemoryBudget,
   ) {}
 
   /** Listens on host:port (port 0 picks a free one; see `port`). */
   static listen(options: ServerOptions, handler: FrameHandler): Promise<KafkaServer> {
     const limits = { ...DEFAULTS, ...definedOnly(options) };
     const log = options.log ?? { warn: () => undefined };
+    const budget = new RequestMemoryBudget(limits.maxQueuedRequestBytes);
     let kafkaServer: KafkaServer;
-    const server = createServer((socket) => {
-      const connection = new ClientConnection(socket, kafkaServer.nextConnectionId++, handler, limits, log, (closed) => kafkaServer.connections.delete(closed));
+    const accept = (socket: Socket) => {
+      const connection = new ClientConnection(socket, kafkaServer.nextConnectionId++, handler, limits, budget, options.maxRequestBytesFor, log, (closed) => kafkaServer.connections.delete(closed));
       kafkaServer.connections.add(connection);
-    });
+    };
+    const server = options.tls === undefined ? createServer(accept) : createTlsServer(tlsServerOptions(options.tls), accept);
+    if (options.tls !== undefined) server.on('tlsClientError', () => undefined); // a failed handshake costs only that connection
     server.maxConnections = limits.maxConnections;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -209,7 +275,7 @@ export class KafkaServer {
         server.off('error', reject);
         const address = server.address();
         const port = typeof address === 'object' && address !== null ? address.port : options.port;
-        kafkaServer = new KafkaServer(server, options.host, port);
+        kafkaServer = new KafkaServer(server, options.host, port, budget);
         resolve(kafkaServer);
       });
     });

@@ -14,6 +14,7 @@ import { isInternalTopic } from '../../broker/topic-name.js';
 import { MAX_PARTITIONS } from '../../broker/topic-registry.js';
 import { defineApi } from '../api-handler.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse, type CreatePartitionsRequestTopic } from '../messages/create-partitions.js';
+import { requireTopic } from '../authorization.js';
 
 
 /** Throws the BrokerError the request deserves, if any. */
@@ -56,6 +57,7 @@ export const createPartitions = defineApi({
         continue;
       }
       try {
+        requireTopic(context, 'Alter', topic.name);
         check(topic, broker);
         if (!request.validateOnly) await broker.topics.addPartitions(topic.name, topic.count);
         results.push({ name: topic.name, errorCode: 0, errorMessage: null });

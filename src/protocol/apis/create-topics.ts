@@ -10,6 +10,7 @@ import { parseConfigMap } from '../../broker/config-values.js';
 import { checkTopicName } from '../../broker/topic-name.js';
 import { defineApi, type RequestContext } from '../api-handler.js';
 import { CreateTopicsRequest, CreateTopicsResponse, type CreateTopicsRequestCreatableTopic } from '../messages/create-topics.js';
+import { requireTopic } from '../authorization.js';
 
 async function createOne(topic: CreateTopicsRequestCreatableTopic, validateOnly: boolean, context: RequestContext) {
   const { broker } = context;
@@ -21,6 +22,7 @@ async function createOne(topic: CreateTopicsRequestCreatableTopic, validateOnly:
     return { ...result, errorCode: KafkaErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `only broker ${broker.nodeId} exists` };
   }
   try {
+    requireTopic(context, 'Create', topic.name);
     const partitions = topic.assignments.length > 0 ? topic.assignments.length : topic.numPartitions === -1 ? undefined : topic.numPartitions;
     const config = Object.fromEntries(topic.configs.filter((entry) => entry.value !== null).map((entry) => [entry.name, entry.value!]));
     if (validateOnly) {

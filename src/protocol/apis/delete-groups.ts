@@ -7,6 +7,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from '../messages/delete-groups.js';
+import { mayOnGroup } from '../authorization.js';
 
 export const deleteGroups = defineApi({
   request: DeleteGroupsRequest,
@@ -14,10 +15,12 @@ export const deleteGroups = defineApi({
   minVersion: 0,
   maxVersion: 2,
   async handle(request, context) {
-    const answer = await context.broker.groups.deleteGroups(request.groupsNames);
+    const allowed = request.groupsNames.filter((groupId) => mayOnGroup(context, 'Delete', groupId));
+    const answer = await context.broker.groups.deleteGroups(allowed);
+    const denied = request.groupsNames.filter((groupId) => !allowed.includes(groupId)).map((groupId) => ({ groupId, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED }));
     return {
       throttleTimeMs: 0,
-      results: answer.results.map((result) => ({ groupId: result.groupId, errorCode: KafkaErrorCode[result.errorCode] })),
+      results: [...denied, ...answer.results.map((result) => ({ groupId: result.groupId, errorCode: KafkaErrorCode[result.errorCode] }))],
     };
   },
 });

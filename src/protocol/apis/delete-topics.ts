@@ -8,6 +8,7 @@ import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from '../messages/delete-topics.js';
 import { ZERO_UUID } from '../wire/schema.js';
+import { requireTopic } from '../authorization.js';
 
 export const deleteTopics = defineApi({
   request: DeleteTopicsRequest,
@@ -26,6 +27,7 @@ export const deleteTopics = defineApi({
       }
       const topicId = broker.topics.has(target.name) ? broker.topics.get(target.name).id : target.topicId;
       try {
+        requireTopic(context, 'Delete', target.name);
         await broker.topics.delete(target.name);
         responses.push({ name: target.name, topicId, errorCode: 0, errorMessage: null });
       } catch (error) {

@@ -17,6 +17,10 @@ import { checkTopicName } from '../../broker/topic-name.js';
 import { defineApi } from '../api-handler.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse, type DescribeConfigsRequestResource, type DescribeConfigsResponseResourceResult } from '../messages/describe-configs.js';
 import type { MessageInput } from '../wire/schema.js';
+import { requireTopic } from '../authorization.js';
+
+/** ConfigResource.Type.TOPIC */
+const TOPIC_RESOURCE_TYPE = 2;
 
 /** Kafka's ConfigResource.Type. */
 const RESOURCE_TOPIC = 2;
@@ -103,6 +107,7 @@ export const describeConfigs = defineApi({
     const results = request.resources.map((resource) => {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       try {
+        if (resource.resourceType === TOPIC_RESOURCE_TYPE) requireTopic(context, 'DescribeConfigs', resource.resourceName);
         return { ...base, errorCode: 0, errorMessage: null, configs: describeResource(resource, broker, options) };
       } catch (error) {
         const failure = toBrokerError(error);

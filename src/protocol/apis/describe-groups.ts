@@ -9,6 +9,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { DescribeGroupsRequest, DescribeGroupsResponse } from '../messages/describe-groups.js';
+import { mayOnGroup } from '../authorization.js';
 
 /** Kafka's AclOperation codes as a bit field: READ (3), DELETE (6), DESCRIBE (8). */
 const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -22,10 +23,12 @@ export const describeGroups = defineApi({
   maxVersion: 5,
   async handle(request, context) {
     const operations = context.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
-    const answer = context.broker.groups.describeGroups(request.groups);
+    const allowed = request.groups.filter((groupId) => mayOnGroup(context, 'Describe', groupId));
+    const answer = context.broker.groups.describeGroups(allowed);
+    const denied = request.groups.filter((groupId) => !allowed.includes(groupId)).map((groupId) => ({ errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, authorizedOperations: OPERATIONS_NOT_REQUESTED }));
     return {
       throttleTimeMs: 0,
-      groups: answer.groups.map((group) => ({
+      groups: [...denied, ...answer.groups.map((group) => ({
         errorCode: KafkaErrorCode[group.errorCode],
         groupId: group.groupId,
         groupState: group.groupState,
@@ -40,7 +43,7 @@ export const describeGroups = defineApi({
           memberAssignment: member.memberAssignment,
         })),
         authorizedOperations: group.errorCode === 'NONE' ? operations : OPERATIONS_NOT_REQUESTED,
-      })),
+      }))],
     };
   },
 });

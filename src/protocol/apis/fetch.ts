@@ -11,6 +11,7 @@ import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi, type RequestContext } from '../api-handler.js';
 import { FetchRequest, FetchResponse, type FetchRequestData, type FetchResponsePartitionData } from '../messages/fetch.js';
 import type { MessageInput } from '../wire/schema.js';
+import { requireTopic } from '../authorization.js';
 
 interface FetchRound {
   responses: { topic: string; partitions: MessageInput<FetchResponsePartitionData>[] }[];
@@ -29,6 +30,7 @@ async function readPartitions(request: FetchRequestData, context: RequestContext
     for (const partition of topic.partitions) {
       const base = { partitionIndex: partition.partition, abortedTransactions: null, preferredReadReplica: -1 };
       try {
+        requireTopic(context, 'Read', topic.topic);
         const maxBytes = Math.min(partition.partitionMaxBytes, budgetBytes);
         const log = broker.topics.partition(topic.topic, partition.partition);
         const result = maxBytes > 0 || bytes === 0 ? await broker.fetch(topic.topic, partition.partition, partition.fetchOffset, Math.max(1, maxBytes)) : { records: Buffer.alloc(0), highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset };
@@ -58,6 +60,7 @@ export const fetch = defineApi({
       await context.broker.waitForData(positions, deadline - Date.now());
       round = await readPartitions(request, context);
     }
-    return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, sessionId: 0, responses: round.responses };
+    const throttleTimeMs = context.security.throttle('fetch', round.bytes);
+    return { throttleTimeMs, errorCode: KafkaErrorCode.NONE, sessionId: 0, responses: round.responses };
   },
 });

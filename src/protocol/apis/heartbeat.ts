@@ -6,6 +6,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { HeartbeatRequest, HeartbeatResponse } from '../messages/heartbeat.js';
+import { mayOnGroup } from '../authorization.js';
 
 export const heartbeat = defineApi({
   request: HeartbeatRequest,
@@ -13,6 +14,7 @@ export const heartbeat = defineApi({
   minVersion: 0,
   maxVersion: 4,
   async handle(request, context) {
+    if (!mayOnGroup(context, 'Read', request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED };
     const answer = context.broker.groups.heartbeat({
       groupId: request.groupId,
       generationId: request.generationId,

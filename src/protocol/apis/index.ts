@@ -5,10 +5,13 @@
 
 import type { ApiHandler } from '../api-handler.js';
 import { apiVersions } from './api-versions.js';
+import { createAcls } from './create-acls.js';
 import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
+import { deleteAcls } from './delete-acls.js';
 import { deleteGroups } from './delete-groups.js';
 import { deleteTopics } from './delete-topics.js';
+import { describeAcls } from './describe-acls.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
 import { fetch } from './fetch.js';
@@ -23,6 +26,8 @@ import { metadata } from './metadata.js';
 import { offsetCommit } from './offset-commit.js';
 import { offsetFetch } from './offset-fetch.js';
 import { produce } from './produce.js';
+import { saslAuthenticate } from './sasl-authenticate.js';
+import { saslHandshake } from './sasl-handshake.js';
 import { syncGroup } from './sync-group.js';
 
 /** In API-key order. */
@@ -40,11 +45,16 @@ export const ALL_APIS: readonly ApiHandler[] = [
   syncGroup,
   describeGroups,
   listGroups,
+  saslHandshake,
   apiVersions,
   createTopics,
   deleteTopics,
   initProducerId,
+  describeAcls,
+  createAcls,
+  deleteAcls,
   describeConfigs,
+  saslAuthenticate,
   createPartitions,
   deleteGroups,
 ];

@@ -9,6 +9,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi, type RequestContext } from '../api-handler.js';
 import { JoinGroupRequest, JoinGroupResponse } from '../messages/join-group.js';
+import { mayOnGroup } from '../authorization.js';
 
 /** The client's host as Kafka shows it in DescribeGroups (InetAddress.toString: "/127.0.0.1"). */
 function clientHostOf(context: RequestContext): string {
@@ -22,6 +23,7 @@ export const joinGroup = defineApi({
   maxVersion: 6,
   async handle(request, context) {
     const { apiVersion } = context;
+    if (!mayOnGroup(context, 'Read', request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, memberId: request.memberId };
     const answer = await context.broker.groups.joinGroup({
       groupId: request.groupId,
       sessionTimeoutMs: request.sessionTimeoutMs,

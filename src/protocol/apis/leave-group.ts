@@ -7,6 +7,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { LeaveGroupRequest, LeaveGroupResponse } from '../messages/leave-group.js';
+import { mayOnGroup } from '../authorization.js';
 
 export const leaveGroup = defineApi({
   request: LeaveGroupRequest,
@@ -15,6 +16,7 @@ export const leaveGroup = defineApi({
   maxVersion: 4,
   async handle(request, context) {
     const { apiVersion } = context;
+    if (!mayOnGroup(context, 'Read', request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED };
     const batch = apiVersion >= 3;
     const answer = context.broker.groups.leaveGroup({
       groupId: request.groupId,

@@ -7,6 +7,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { ListGroupsRequest, ListGroupsResponse } from '../messages/list-groups.js';
+import { mayOnGroup } from '../authorization.js';
 
 export const listGroups = defineApi({
   request: ListGroupsRequest,
@@ -17,7 +18,7 @@ export const listGroups = defineApi({
     const { apiVersion } = context;
     const answer = context.broker.groups.listGroups(apiVersion >= 4 ? request.statesFilter : null);
     const types = apiVersion >= 5 && request.typesFilter.length > 0 ? new Set(request.typesFilter.map((type) => type.toLowerCase())) : null;
-    const groups = types === null ? answer.groups : answer.groups.filter((group) => types.has(group.groupType.toLowerCase()));
+    const groups = (types === null ? answer.groups : answer.groups.filter((group) => types.has(group.groupType.toLowerCase()))).filter((group) => mayOnGroup(context, 'Describe', group.groupId));
     return {
       throttleTimeMs: 0,
       errorCode: KafkaErrorCode[answer.errorCode],

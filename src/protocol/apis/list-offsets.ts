@@ -7,6 +7,7 @@
 import { toBrokerError } from '../../broker/broker-error.js';
 import { defineApi } from '../api-handler.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from '../messages/list-offsets.js';
+import { requireTopic } from '../authorization.js';
 
 export const listOffsets = defineApi({
   request: ListOffsetsRequest,
@@ -21,6 +22,7 @@ export const listOffsets = defineApi({
         partitions: await Promise.all(
           topic.partitions.map(async (partition) => {
             try {
+              requireTopic(context, 'Describe', topic.name);
               const found = await broker.listOffset(topic.name, partition.partitionIndex, partition.timestamp);
               return { partitionIndex: partition.partitionIndex, errorCode: 0, timestamp: found.timestamp, offset: found.offset, leaderEpoch: 0 };
             } catch (error) {

@@ -11,12 +11,15 @@ import { isInternalTopic } from '../../broker/topic-name.js';
 import { defineApi, type RequestContext } from '../api-handler.js';
 import { MetadataRequest, MetadataResponse, type MetadataResponseTopic } from '../messages/metadata.js';
 import type { MessageInput } from '../wire/schema.js';
+import { mayOnTopic } from '../authorization.js';
 
 async function describeTopic(name: string, autoCreate: boolean, context: RequestContext): Promise<MessageInput<MetadataResponseTopic>> {
   const { broker } = context;
+  if (!mayOnTopic(context, 'Describe', name)) return { errorCode: KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED, name, partitions: [] };
   try {
     if (!broker.topics.has(name)) {
       if (!autoCreate) return { errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
+      if (!mayOnTopic(context, 'Create', name)) return { errorCode: KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED, name, partitions: [] };
       await broker.ensureTopic(name);
     }
   } catch (error) {
@@ -50,7 +53,8 @@ export const metadata = defineApi({
     const { broker, apiVersion } = context;
     // v0: an empty list means every topic; v1+: null means every topic.
     const everyTopic = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
-    const names = everyTopic ? broker.topics.list().map((topic) => topic.name) : request.topics!.map((topic) => topic.name ?? '');
+    // Asked for every topic, a client sees only those it may Describe (as in Kafka).
+    const names = everyTopic ? broker.topics.list().map((topic) => topic.name).filter((name) => mayOnTopic(context, 'Describe', name)) : request.topics!.map((topic) => topic.name ?? '');
     const autoCreate = !everyTopic && (apiVersion < 4 || request.allowAutoTopicCreation);
     const topics = [];
     for (const name of names) topics.push(await describeTopic(name, autoCreate, context));

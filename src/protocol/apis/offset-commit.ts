@@ -11,6 +11,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { OffsetCommitRequest, OffsetCommitResponse } from '../messages/offset-commit.js';
+import { mayOnGroup, mayOnTopic } from '../authorization.js';
 
 export const offsetCommit = defineApi({
   request: OffsetCommitRequest,
@@ -19,12 +20,15 @@ export const offsetCommit = defineApi({
   maxVersion: 8,
   async handle(request, context) {
     const { apiVersion } = context;
+    const everyPartition = (topics: typeof request.topics, errorCode: number) => topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode })) }));
+    if (!mayOnGroup(context, 'Read', request.groupId)) return { throttleTimeMs: 0, topics: everyPartition(request.topics, KafkaErrorCode.GROUP_AUTHORIZATION_FAILED) };
+    const deniedTopics = request.topics.filter((topic) => !mayOnTopic(context, 'Read', topic.name));
     const answer = await context.broker.groups.commitOffsets({
       groupId: request.groupId,
       generationId: apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1,
       memberId: apiVersion >= 1 ? request.memberId : '',
       groupInstanceId: apiVersion >= 7 ? request.groupInstanceId : null,
-      topics: request.topics.map((topic) => ({
+      topics: request.topics.filter((topic) => !deniedTopics.includes(topic)).map((topic) => ({
         name: topic.name,
         partitions: topic.partitions.map((partition) => ({
           partitionIndex: partition.partitionIndex,
@@ -36,10 +40,13 @@ export const offsetCommit = defineApi({
     });
     return {
       throttleTimeMs: 0,
-      topics: answer.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode: KafkaErrorCode[partition.errorCode] })),
-      })),
+      topics: [
+        ...answer.topics.map((topic) => ({
+          name: topic.name,
+          partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode: KafkaErrorCode[partition.errorCode] })),
+        })),
+        ...everyPartition(deniedTopics, KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED),
+      ],
     };
   },
 });

@@ -10,6 +10,7 @@ import type { OffsetFetchResponse as GroupOffsets } from '../../broker/groups/gr
 import { KafkaErrorCode, type KafkaErrorName } from '../../broker/kafka-error-codes.js';
 import { defineApi, type RequestContext } from '../api-handler.js';
 import { OffsetFetchRequest, OffsetFetchResponse } from '../messages/offset-fetch.js';
+import { mayOnGroup, mayOnTopic } from '../authorization.js';
 
 interface TopicsAsked {
   name: string;
@@ -18,10 +19,19 @@ interface TopicsAsked {
 
 /** One group's offsets, as the coordinator answers them (topics null: all). */
 function fetchGroup(groupId: string, topics: readonly TopicsAsked[] | null, context: RequestContext): GroupOffsets {
-  return context.broker.groups.fetchOffsets({
+  if (!mayOnGroup(context, 'Describe', groupId)) return { errorCode: 'GROUP_AUTHORIZATION_FAILED', topics: [] };
+  const answer = context.broker.groups.fetchOffsets({
     groupId,
     partitions: topics === null ? null : topics.flatMap((topic) => topic.partitionIndexes.map((partition) => ({ topic: topic.name, partition }))),
   });
+  // Topics the principal may not Describe: left out of "all topics", refused per partition when named (as Kafka).
+  const visible = answer.topics.filter((topic) => topics !== null || mayOnTopic(context, 'Describe', topic.name));
+  return {
+    ...answer,
+    topics: visible.map((topic) =>
+      mayOnTopic(context, 'Describe', topic.name) ? topic : { name: topic.name, partitions: topic.partitions.map((partition) => ({ ...partition, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: 'TOPIC_AUTHORIZATION_FAILED' as const })) },
+    ),
+  };
 }
 
 function topicsOut(answer: GroupOffsets) {

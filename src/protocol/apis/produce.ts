@@ -13,6 +13,7 @@ import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import type { Acks } from '../../broker/broker-core.js';
 import { defineApi } from '../api-handler.js';
 import { ProduceRequest, ProduceResponse } from '../messages/produce.js';
+import { mayOnTopic, requireTopic } from '../authorization.js';
 
 /** Produce v3 is the first whose records are record batches (magic 2). */
 const FIRST_RECORD_BATCH_VERSION = 3;
@@ -32,12 +33,16 @@ export const produce = defineApi({
         partitionResponses: await Promise.all(
           topic.partitionData.map(async (partition) => {
             const base = { index: partition.index, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+            if (!mayOnTopic(context, 'Write', topic.name)) return { ...base, errorCode: KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED };
             if (context.apiVersion < FIRST_RECORD_BATCH_VERSION) return { ...base, errorCode: KafkaErrorCode.UNSUPPORTED_VERSION, errorMessage: 'message format v0/v1 is not supported: use Produce v3 or later (record batches)' };
             if (!validAcks) return { ...base, errorCode: KafkaErrorCode.INVALID_REQUIRED_ACKS };
             if (request.transactionalId !== null) return { ...base, errorCode: KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'transactions are not supported' };
             if (partition.records === null || partition.records.length === 0) return { ...base, errorCode: KafkaErrorCode.INVALID_RECORD, errorMessage: 'no records' };
             try {
-              if (!broker.topics.has(topic.name)) await broker.ensureTopic(topic.name);
+              if (!broker.topics.has(topic.name)) {
+                requireTopic(context, 'Create', topic.name);
+                await broker.ensureTopic(topic.name);
+              }
               const result = await broker.produce(topic.name, partition.index, partition.records, acks);
               const logAppendTime = broker.topics.configValue(topic.name, 'message.timestamp.type') === 'LogAppendTime';
               return { ...base, errorCode: 0, baseOffset: result.baseOffset, logAppendTimeMs: logAppendTime ? result.appendTimeMs : -1, logStartOffset: result.logStartOffset };
@@ -49,6 +54,7 @@ export const produce = defineApi({
         ),
       })),
     );
-    return acks === 0 ? null : { responses, throttleTimeMs: 0 };
+    const throttleTimeMs = context.security.throttle('produce', request.topicData.reduce((sum, topic) => sum + topic.partitionData.reduce((bytes, partition) => bytes + (partition.records?.length ?? 0), 0), 0));
+    return acks === 0 ? null : { responses, throttleTimeMs };
   },
 });

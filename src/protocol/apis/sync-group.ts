@@ -7,6 +7,7 @@
 import { KafkaErrorCode } from '../../broker/kafka-error-codes.js';
 import { defineApi } from '../api-handler.js';
 import { SyncGroupRequest, SyncGroupResponse } from '../messages/sync-group.js';
+import { mayOnGroup } from '../authorization.js';
 
 export const syncGroup = defineApi({
   request: SyncGroupRequest,
@@ -15,6 +16,7 @@ export const syncGroup = defineApi({
   maxVersion: 4,
   async handle(request, context) {
     const { apiVersion } = context;
+    if (!mayOnGroup(context, 'Read', request.groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED };
     const answer = await context.broker.groups.syncGroup({
       groupId: request.groupId,
       generationId: request.generationId,

@@ -19,6 +19,9 @@ import { ApiVersionsRequest, ApiVersionsResponse } from './api-versions.js';
 import { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.js';
 import { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.js';
+import { DescribeAclsRequest, DescribeAclsResponse } from './describe-acls.js';
+import { CreateAclsRequest, CreateAclsResponse } from './create-acls.js';
+import { DeleteAclsRequest, DeleteAclsResponse } from './delete-acls.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.js';
@@ -42,6 +45,9 @@ export * from './api-versions.js';
 export * from './create-topics.js';
 export * from './delete-topics.js';
 export * from './init-producer-id.js';
+export * from './describe-acls.js';
+export * from './create-acls.js';
+export * from './delete-acls.js';
 export * from './describe-configs.js';
 export * from './sasl-authenticate.js';
 export * from './create-partitions.js';
@@ -69,6 +75,9 @@ export const API_MESSAGES: readonly ApiMessages[] = [
   { apiKey: 19, name: 'CreateTopics', request: CreateTopicsRequest, response: CreateTopicsResponse },
   { apiKey: 20, name: 'DeleteTopics', request: DeleteTopicsRequest, response: DeleteTopicsResponse },
   { apiKey: 22, name: 'InitProducerId', request: InitProducerIdRequest, response: InitProducerIdResponse },
+  { apiKey: 29, name: 'DescribeAcls', request: DescribeAclsRequest, response: DescribeAclsResponse },
+  { apiKey: 30, name: 'CreateAcls', request: CreateAclsRequest, response: CreateAclsResponse },
+  { apiKey: 31, name: 'DeleteAcls', request: DeleteAclsRequest, response: DeleteAclsResponse },
   { apiKey: 32, name: 'DescribeConfigs', request: DescribeConfigsRequest, response: DescribeConfigsResponse },
   { apiKey: 36, name: 'SaslAuthenticate', request: SaslAuthenticateRequest, response: SaslAuthenticateResponse },
   { apiKey: 37, name: 'CreatePartitions', request: CreatePartitionsRequest, response: CreatePartitionsResponse },
@@ -95,6 +104,9 @@ export const ApiKey = {
   CreateTopics: 19,
   DeleteTopics: 20,
   InitProducerId: 22,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
