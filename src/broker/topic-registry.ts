@@ -88,8 +88,9 @@ export class TopicRegistry {
     return this.metadata.clusterId;
   }
 
+  /** Whether the topic exists with its logs open (a topic being created is not there yet). */
   has(name: string): boolean {
-    return this.metadata.topics.has(name);
+    return this.metadata.topics.has(name) && this.logs.has(name);
   }
 
   get(name: string): TopicMetadata {

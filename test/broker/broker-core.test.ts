@@ -86,6 +86,17 @@ describe('broker topics', () => {
     await expect(off.ensureTopic('fresh')).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' });
     await off.close();
   });
+
+  it('many produces racing to auto-create one topic all succeed (none sees it half-created)', async () => {
+    const broker = await BrokerCore.open({ dataDir: tempDir(), numPartitions: 2 });
+    const produced = Array.from({ length: 50 }, async (_, index) => {
+      await broker.ensureTopic('raced');
+      return broker.produce('raced', index % 2, encodeRecordBatch([{ value: `v${index}` }]), 1);
+    });
+    expect((await Promise.allSettled(produced)).filter((result) => result.status === 'rejected')).toEqual([]);
+    expect(broker.topics.partition('raced', 0).logEndOffset + broker.topics.partition('raced', 1).logEndOffset).toBe(50);
+    await broker.close();
+  });
 });
 
 describe('broker data path', () => {
