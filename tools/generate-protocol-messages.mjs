@@ -37,9 +37,11 @@ const APIS = [
   [20, 'DeleteTopics'],
   [22, 'InitProducerId'],
   [32, 'DescribeConfigs'],
+  [33, 'AlterConfigs'],
   [36, 'SaslAuthenticate'],
   [37, 'CreatePartitions'],
   [42, 'DeleteGroups'],
+  [44, 'IncrementalAlterConfigs'],
 ];
 const HEADERS = ['RequestHeader', 'ResponseHeader'];
 

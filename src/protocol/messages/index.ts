@@ -20,9 +20,11 @@ import { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.js';
 import { DeleteTopicsRequest, DeleteTopicsResponse } from './delete-topics.js';
 import { InitProducerIdRequest, InitProducerIdResponse } from './init-producer-id.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
+import { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.js';
+import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 
 export * from './produce.js';
 export * from './fetch.js';
@@ -43,9 +45,11 @@ export * from './create-topics.js';
 export * from './delete-topics.js';
 export * from './init-producer-id.js';
 export * from './describe-configs.js';
+export * from './alter-configs.js';
 export * from './sasl-authenticate.js';
 export * from './create-partitions.js';
 export * from './delete-groups.js';
+export * from './incremental-alter-configs.js';
 export * from './request-header.js';
 export * from './response-header.js';
 
@@ -70,9 +74,11 @@ export const API_MESSAGES: readonly ApiMessages[] = [
   { apiKey: 20, name: 'DeleteTopics', request: DeleteTopicsRequest, response: DeleteTopicsResponse },
   { apiKey: 22, name: 'InitProducerId', request: InitProducerIdRequest, response: InitProducerIdResponse },
   { apiKey: 32, name: 'DescribeConfigs', request: DescribeConfigsRequest, response: DescribeConfigsResponse },
+  { apiKey: 33, name: 'AlterConfigs', request: AlterConfigsRequest, response: AlterConfigsResponse },
   { apiKey: 36, name: 'SaslAuthenticate', request: SaslAuthenticateRequest, response: SaslAuthenticateResponse },
   { apiKey: 37, name: 'CreatePartitions', request: CreatePartitionsRequest, response: CreatePartitionsResponse },
   { apiKey: 42, name: 'DeleteGroups', request: DeleteGroupsRequest, response: DeleteGroupsResponse },
+  { apiKey: 44, name: 'IncrementalAlterConfigs', request: IncrementalAlterConfigsRequest, response: IncrementalAlterConfigsResponse },
 ];
 
 /** The API keys of API_MESSAGES, by name. */
@@ -96,9 +102,11 @@ export const ApiKey = {
   DeleteTopics: 20,
   InitProducerId: 22,
   DescribeConfigs: 32,
+  AlterConfigs: 33,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
 } as const;
 
 export type ApiName = keyof typeof ApiKey;
