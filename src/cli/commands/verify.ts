@@ -76,7 +76,10 @@ async function verifySegment(directory: string, baseOffset: number, previousLast
       totals.batches++;
       const { header } = batch;
       const batchLast = header.baseOffset + header.lastOffsetDelta;
-      const where = `byte position ${batch.position} (offsets ${header.baseOffset}–${batchLast})`;
+      const where = `batch at byte position ${batch.position} (${batch.sizeBytes} bytes, offsets ${header.baseOffset}–${batchLast})`;
+      // Its length framed it, so an index entry may rightly point at it even when its CRC is bad.
+      batchesByPosition.set(batch.position, { lastOffset: batchLast });
+      lastOffsets.add(batchLast);
       if (batch.problem !== null) return void problem(logPath, `${where}: ${batch.problem}`);
       if (header.baseOffset < baseOffset) problem(logPath, `${where}: base offset below the segment's ${baseOffset}`);
       if (header.baseOffset <= lastOffset) problem(logPath, `${where}: offsets do not increase (the previous batch ended at ${lastOffset})`);
@@ -88,8 +91,6 @@ async function verifySegment(directory: string, baseOffset: number, previousLast
           problem(logPath, `${where}: ${error.message.replace(/^batch at 0: /, '')}`);
         }
       }
-      batchesByPosition.set(batch.position, { lastOffset: batchLast });
-      lastOffsets.add(batchLast);
       lastOffset = Math.max(lastOffset, batchLast);
     },
     (position, why) => {
