@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataServer } from '../protocol/serve.js';
+import { readPropertiesFile } from './properties-file.js';
 
 interface ServeFlags {
   dataDir: string;
@@ -15,6 +16,7 @@ interface ServeFlags {
   advertisedHost?: string;
   advertisedPort?: string;
   set: string[];
+  config?: string;
 }
 
 function parsePort(text: string, flag: string): number {
@@ -42,7 +44,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     port,
     ...(flags.advertisedHost === undefined ? {} : { advertisedHost: flags.advertisedHost }),
     ...(flags.advertisedPort === undefined ? {} : { advertisedPort: parsePort(flags.advertisedPort, '--advertised-port') }),
-    broker: { dataDir, config: parseSettings(flags.set) },
+    broker: { dataDir, config: { ...(flags.config === undefined ? {} : readPropertiesFile(flags.config)), ...parseSettings(flags.set) } },
     log: { warn: (message, details) => console.error(`strata: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`) },
   });
   console.log(`strata: listening on ${flags.host}:${server.port}, data in ${dataDir}`);
@@ -75,12 +77,14 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on (0: any free port)', '9092')
     .option('--advertised-host <addr>', 'host clients are told to connect to (default: --host)')
     .option('--advertised-port <n>', 'port clients are told to connect to (default: --port)')
-    .option('--set <key=value>', 'a broker setting by its Kafka name, repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--config <file>', 'broker settings from a Kafka-style properties file (key=value lines, Kafka names)')
+    .option('--set <key=value>', 'a broker setting by its Kafka name, repeatable (wins over --config)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', `
 Examples:
   strata serve                                   # 127.0.0.1:9092, ./data
   strata serve --data-dir /var/lib/strata --host 0.0.0.0 --port 9092 --advertised-host broker.example
   strata serve --set num.partitions=3 --set retention.ms=86400000
+  strata serve --config strata.properties --set log.retention.check.interval.ms=60000
   kcat -b 127.0.0.1:9092 -L                      # then point any Kafka client at it`)
     .action((flags: ServeFlags) => serve(flags));
 }
