@@ -15,6 +15,8 @@ import { CliError } from './cli-error.js';
 /** Responses larger than this are refused (a fetch asks for far less). */
 const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 const CLIENT_ID = 'strata-cli';
+/** How long close() waits for the server to close its side after ours. */
+const CLOSE_TIMEOUT_MS = 1_000;
 const UNREACHABLE_HINT = 'is `strata serve` running there? Or use --data-dir DIR to work on a data directory no server holds';
 
 export interface Api<Request, Response> {
@@ -127,8 +129,12 @@ export class WireClient {
   /** Closes the connection once what was written has been sent. */
   async close(): Promise<void> {
     this.failure ??= new CliError('the connection is closed');
-    await new Promise<void>((resolve) => this.socket.end(resolve));
-    this.socket.destroy();
+    if (this.socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), CLOSE_TIMEOUT_MS).unref();
+    });
   }
 }
 
