@@ -40,4 +40,22 @@ describe('strata consume --follow', () => {
     expect(described.offsets.every((row) => row.lag === 0)).toBe(true);
     expect(described.offsets.reduce((sum, row) => sum + row.committedOffset, 0)).toBe(3);
   });
+
+  it('produce sends a line from a pipe that stays open (it does not wait for a full batch)', async () => {
+    const { bootstrap } = await startServe(tempDir('strata-cli-'));
+    ok(['topics', 'create', 'stream', '--partitions', '1', '--bootstrap', bootstrap]);
+    const producer = spawn(process.execPath, [cli, 'produce', 'stream', '--bootstrap', bootstrap], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    producer.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => producer.once('exit', resolve));
+    try {
+      producer.stdin.write('first line\n');
+      let seen = '';
+      await until(() => (seen = ok(['consume', 'stream', '--bootstrap', bootstrap])) === 'first line\n', () => seen);
+    } finally {
+      producer.stdin.end('second line\n');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toBe('produced 2 records to stream in 2 batches\n  partition 0: 2 records, offsets 0–1\n');
+  });
 });

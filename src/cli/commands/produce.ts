@@ -2,8 +2,8 @@
  * `strata produce <topic>`: one record per input line (stdin or --file), as
  * kafka-console-producer and `kcat -P` do; or one JSON object per line with --json. Keys go where
  * Kafka's Java client would put them (murmur2); keyless records stick to one partition per batch.
- * Records are sent in batches (one request at a time, so order per partition is the input order),
- * and a summary says how many went where, at which offsets.
+ * Records are sent in batches (see BatchSender), and a summary says how many went where, at which
+ * offsets.
  */
 
 import { createReadStream, statSync } from 'node:fs';
@@ -24,6 +24,8 @@ const BATCH_BYTES = 512 * 1024;
 const BATCH_RECORDS = 10_000;
 /** Per-record bytes a batch adds beyond key, value and headers (lengths, deltas, attributes). */
 const RECORD_OVERHEAD_BYTES = 24;
+/** A partly filled batch is sent when no new record came for this long. */
+const LINGER_MS = 100;
 
 interface ProduceFlags extends AccessFlags {
   file?: string;
@@ -81,8 +83,18 @@ function parseJsonLine(line: string, lineNumber: number): { key: string | null; 
   return result;
 }
 
+/**
+ * Groups records into one batch per partition and sends the batches one request at a time (a
+ * serial chain, so each partition keeps the input order). A batch goes when it is full, or
+ * LINGER_MS after the last record arrived when no more come (`tail -f … | strata produce` and a
+ * person typing see their records sent at once). add() waits when a full batch is sent, so memory
+ * stays bounded; the first failure stops further sends and is thrown by the next add() or finish().
+ */
 class BatchSender {
   private readonly pending = new Map<number, { records: RecordInput[]; bytes: number }>();
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
   readonly summary = new Map<number, PartitionSummary>();
   batches = 0;
 
@@ -95,28 +107,57 @@ class BatchSender {
   ) {}
 
   async add(record: PendingRecord): Promise<void> {
+    if (this.failure !== null) throw this.failure;
     let batch = this.pending.get(record.partition);
     if (batch === undefined) this.pending.set(record.partition, (batch = { records: [], bytes: 0 }));
     batch.records.push(record);
     batch.bytes += RECORD_OVERHEAD_BYTES + byteLength(record.key) + byteLength(record.value) + (record.headers ?? []).reduce((sum, header) => sum + header.key.length + byteLength(header.value), 0);
-    if (batch.bytes >= BATCH_BYTES || batch.records.length >= BATCH_RECORDS) await this.send(record.partition);
+    if (batch.bytes >= BATCH_BYTES || batch.records.length >= BATCH_RECORDS) {
+      await this.schedule(record.partition);
+      if (this.failure !== null) throw this.failure;
+      return;
+    }
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = null;
+      void this.flushAll();
+    }, LINGER_MS);
   }
 
-  private async send(partition: number): Promise<void> {
+  /** Takes the partition's pending records now (so order holds) and queues their send. */
+  private schedule(partition: number): Promise<void> {
     const batch = this.pending.get(partition);
-    if (batch === undefined || batch.records.length === 0) return;
+    if (batch === undefined || batch.records.length === 0) return this.chain;
     this.pending.delete(partition);
     this.onBatchClosed(partition);
-    const { baseOffset } = await this.access.produce(this.topic, partition, encodeRecordBatch(batch.records, { compression: this.compression }), this.acks);
+    this.chain = this.chain
+      .then(() => (this.failure === null ? this.send(partition, batch.records) : undefined))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
+    return this.chain;
+  }
+
+  private async send(partition: number, records: RecordInput[]): Promise<void> {
+    const { baseOffset } = await this.access.produce(this.topic, partition, encodeRecordBatch(records, { compression: this.compression }), this.acks);
     this.batches++;
     const summary = this.summary.get(partition) ?? { records: 0, firstOffset: baseOffset, lastOffset: -1 };
-    summary.records += batch.records.length;
-    summary.lastOffset = baseOffset < 0 ? -1 : baseOffset + batch.records.length - 1;
+    summary.records += records.length;
+    summary.lastOffset = baseOffset < 0 ? -1 : baseOffset + records.length - 1;
     this.summary.set(partition, summary);
   }
 
-  async flush(): Promise<void> {
-    for (const partition of [...this.pending.keys()]) await this.send(partition);
+  private flushAll(): Promise<void> {
+    for (const partition of [...this.pending.keys()]) void this.schedule(partition);
+    return this.chain;
+  }
+
+  /** Sends what is left and waits for every send; throws the first failure. */
+  async finish(): Promise<void> {
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    await this.flushAll();
+    if (this.failure !== null) throw this.failure;
   }
 }
 
@@ -145,24 +186,31 @@ async function produce(topic: string, flags: ProduceFlags): Promise<void> {
     const progress = new ProgressBar(`producing to ${topic}`, fileBytes, 'bytes');
     const lines = createInterface({ input, crlfDelay: Infinity });
     let lineNumber = 0;
-    for await (const line of lines) {
-      lineNumber++;
-      let record: { key: string | null; value: string | null; headers: RecordHeaderInput[]; partition?: number; timestamp?: number };
-      if (flags.json) {
-        record = parseJsonLine(line, lineNumber);
-      } else if (flags.keySeparator !== undefined) {
-        const at = line.indexOf(flags.keySeparator);
-        if (at < 0) throw new CliError(`line ${lineNumber} has no key separator ${JSON.stringify(flags.keySeparator)}`, `${sender.summary.size > 0 ? 'records before it were sent; ' : ''}every line must be KEY${flags.keySeparator}VALUE`);
-        record = { key: line.slice(0, at), value: line.slice(at + flags.keySeparator.length), headers: [] };
-      } else {
-        record = { key: null, value: line, headers: [] };
+    try {
+      for await (const line of lines) {
+        lineNumber++;
+        let record: { key: string | null; value: string | null; headers: RecordHeaderInput[]; partition?: number; timestamp?: number };
+        if (flags.json) {
+          record = parseJsonLine(line, lineNumber);
+        } else if (flags.keySeparator !== undefined) {
+          const at = line.indexOf(flags.keySeparator);
+          if (at < 0) throw new CliError(`line ${lineNumber} has no key separator ${JSON.stringify(flags.keySeparator)}`, `every line must be KEY${flags.keySeparator}VALUE${lineNumber > 1 ? '; the lines before it were sent' : ''}`);
+          record = { key: line.slice(0, at), value: line.slice(at + flags.keySeparator.length), headers: [] };
+        } else {
+          record = { key: null, value: line, headers: [] };
+        }
+        const partition = fixedPartition ?? record.partition ?? (record.key === null ? sticky.partition(partitionCount) : partitionForKey(record.key, partitionCount));
+        if (partition >= partitionCount) throw new CliError(`line ${lineNumber}: partition ${partition} does not exist: topic ${topic} has ${partitionCount} partition(s)`);
+        await sender.add({ key: record.key, value: record.value, headers: [...fixedHeaders, ...record.headers], partition, ...(record.timestamp === undefined ? {} : { timestamp: record.timestamp }) });
+        if (input !== process.stdin) progress.update((input as ReturnType<typeof createReadStream>).bytesRead);
       }
-      const partition = fixedPartition ?? record.partition ?? (record.key === null ? sticky.partition(partitionCount) : partitionForKey(record.key, partitionCount));
-      if (partition >= partitionCount) throw new CliError(`line ${lineNumber}: partition ${partition} does not exist: topic ${topic} has ${partitionCount} partition(s)`);
-      await sender.add({ key: record.key, value: record.value, headers: [...fixedHeaders, ...record.headers], partition, ...(record.timestamp === undefined ? {} : { timestamp: record.timestamp }) });
-      if (input !== process.stdin) progress.update((input as ReturnType<typeof createReadStream>).bytesRead);
+    } catch (error) {
+      // Records before the bad line may be on their way: let them finish, then report the line.
+      await sender.finish().catch(() => undefined);
+      progress.finish();
+      throw error;
     }
-    await sender.flush();
+    await sender.finish();
     progress.finish();
     await printSummary(topic, sender, acks);
   });
