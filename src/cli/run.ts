@@ -8,6 +8,9 @@ import { Command, CommanderError } from 'commander';
 import { errorLine, EXIT_USAGE, toCliError } from './cli-error.js';
 
 export const EXIT_CODES_HELP = `
+Where: commands reach a running server with --bootstrap HOST:PORT (the default, 127.0.0.1:9092) or
+work directly on a data directory no server holds with --data-dir DIR.
+
 Exit codes: 0 ok; 1 failure (an error from the server or the disk, corruption found, a server that
 cannot be reached, a locked data directory); 2 usage error (unknown command or flag, a malformed
 flag value). Errors are one line with a hint; --debug adds the stack trace. Colours only on a
