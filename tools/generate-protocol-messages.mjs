@@ -40,9 +40,11 @@ const APIS = [
   [30, 'CreateAcls'],
   [31, 'DeleteAcls'],
   [32, 'DescribeConfigs'],
+  [33, 'AlterConfigs'],
   [36, 'SaslAuthenticate'],
   [37, 'CreatePartitions'],
   [42, 'DeleteGroups'],
+  [44, 'IncrementalAlterConfigs'],
 ];
 const HEADERS = ['RequestHeader', 'ResponseHeader'];
 

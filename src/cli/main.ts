@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 /**
- * The `strata` command. Each command group lives in its own file beside this one and registers
- * itself on the program; this file builds the program, runs it, and turns any failure into one
- * readable line and a non-zero exit.
+ * The `strata` command. Each command group lives in its own file (./serve.ts, ./commands/) and
+ * registers itself on the program; this file builds the program and runs it (./run.ts turns any
+ * failure into one readable line and an exit code).
  */
 
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerConsume } from './commands/consume.js';
+import { registerDumpLog } from './commands/dump-log.js';
+import { registerGroups } from './commands/groups.js';
+import { registerOffsets } from './commands/offsets.js';
+import { registerProduce } from './commands/produce.js';
+import { registerTopics } from './commands/topics.js';
+import { registerVerify } from './commands/verify.js';
+import { configureProgram, runCli } from './run.js';
 import { registerServe } from './serve.js';
 import { registerAcls } from './acls.js';
 import { registerUsers } from './users.js';
@@ -17,19 +25,22 @@ function packageVersion(): string {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('strata')
-    .description('A Kafka-style partitioned append-only log: embedded, over the Kafka wire protocol, or from here.')
-    .version(packageVersion())
-    .showHelpAfterError();
+  const program = configureProgram(
+    new Command('strata')
+      .description('A Kafka-style partitioned append-only log: embedded, over the Kafka wire protocol, or from here.')
+      .version(packageVersion()),
+  );
   registerServe(program);
+  registerTopics(program);
+  registerProduce(program);
+  registerConsume(program);
+  registerGroups(program);
+  registerOffsets(program);
+  registerDumpLog(program);
+  registerVerify(program);
   registerAcls(program);
   registerUsers(program);
   return program;
 }
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (error) {
-  console.error(`strata: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-}
+await runCli(buildProgram(), process.argv);

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataServer } from '../protocol/serve.js';
 import { takeSecuritySettings } from '../protocol/security-settings.js';
+import { readPropertiesFile } from './properties-file.js';
 
 interface ServeFlags {
   dataDir: string;
@@ -22,6 +23,7 @@ interface ServeFlags {
   tlsClientAuth?: string;
   saslMechanisms?: string;
   credentialsFile?: string;
+  config?: string;
 }
 
 /** The security flags as their --set names (src/protocol/security-settings.ts); flags win. */
@@ -53,7 +55,8 @@ export function parseSettings(pairs: readonly string[]): Record<string, string> 
 async function serve(flags: ServeFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   const port = parsePort(flags.port, '--port');
-  const { security, rest } = takeSecuritySettings({ ...parseSettings(flags.set), ...securityFlagSettings(flags) });
+  const fileSettings = flags.config === undefined ? {} : readPropertiesFile(flags.config);
+  const { security, rest } = takeSecuritySettings({ ...fileSettings, ...parseSettings(flags.set), ...securityFlagSettings(flags) });
   const server = await StrataServer.start({
     host: flags.host,
     port,
@@ -99,7 +102,8 @@ export function registerServe(program: Command): void {
     .option('--tls-client-auth <mode>', 'client certificates: none, requested or required')
     .option('--sasl-mechanisms <list>', 'require SASL: e.g. SCRAM-SHA-256,SCRAM-SHA-512,PLAIN')
     .option('--credentials-file <file>', 'SASL users file (strata users); default <data-dir>/meta/credentials.json')
-    .option('--set <key=value>', 'a broker setting by its Kafka name, repeatable', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--config <file>', 'broker settings from a Kafka-style properties file (key=value lines, Kafka names)')
+    .option('--set <key=value>', 'a broker setting by its Kafka name, repeatable (wins over --config)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .addHelpText('after', `
 Examples:
   strata serve                                   # 127.0.0.1:9092, ./data
@@ -107,6 +111,7 @@ Examples:
   strata serve --set num.partitions=3 --set retention.ms=86400000
   strata serve --tls-cert server.pem --tls-key server.key --sasl-mechanisms SCRAM-SHA-256,SCRAM-SHA-512
   strata serve --set quota.producer.default=1048576 --set queued.max.request.bytes=104857600
+  strata serve --config strata.properties --set log.retention.check.interval.ms=60000
   kcat -b 127.0.0.1:9092 -L                      # then point any Kafka client at it`)
     .action((flags: ServeFlags) => serve(flags));
 }

@@ -4,6 +4,7 @@
  */
 
 import type { ApiHandler } from '../api-handler.js';
+import { alterConfigs } from './alter-configs.js';
 import { apiVersions } from './api-versions.js';
 import { createAcls } from './create-acls.js';
 import { createPartitions } from './create-partitions.js';
@@ -17,6 +18,7 @@ import { describeGroups } from './describe-groups.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
+import { incrementalAlterConfigs } from './incremental-alter-configs.js';
 import { initProducerId } from './init-producer-id.js';
 import { joinGroup } from './join-group.js';
 import { leaveGroup } from './leave-group.js';
@@ -54,7 +56,9 @@ export const ALL_APIS: readonly ApiHandler[] = [
   createAcls,
   deleteAcls,
   describeConfigs,
+  alterConfigs,
   saslAuthenticate,
   createPartitions,
   deleteGroups,
+  incrementalAlterConfigs,
 ];

@@ -23,9 +23,11 @@ import { DescribeAclsRequest, DescribeAclsResponse } from './describe-acls.js';
 import { CreateAclsRequest, CreateAclsResponse } from './create-acls.js';
 import { DeleteAclsRequest, DeleteAclsResponse } from './delete-acls.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from './describe-configs.js';
+import { AlterConfigsRequest, AlterConfigsResponse } from './alter-configs.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse } from './sasl-authenticate.js';
 import { CreatePartitionsRequest, CreatePartitionsResponse } from './create-partitions.js';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.js';
+import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './incremental-alter-configs.js';
 
 export * from './produce.js';
 export * from './fetch.js';
@@ -49,9 +51,11 @@ export * from './describe-acls.js';
 export * from './create-acls.js';
 export * from './delete-acls.js';
 export * from './describe-configs.js';
+export * from './alter-configs.js';
 export * from './sasl-authenticate.js';
 export * from './create-partitions.js';
 export * from './delete-groups.js';
+export * from './incremental-alter-configs.js';
 export * from './request-header.js';
 export * from './response-header.js';
 
@@ -79,9 +83,11 @@ export const API_MESSAGES: readonly ApiMessages[] = [
   { apiKey: 30, name: 'CreateAcls', request: CreateAclsRequest, response: CreateAclsResponse },
   { apiKey: 31, name: 'DeleteAcls', request: DeleteAclsRequest, response: DeleteAclsResponse },
   { apiKey: 32, name: 'DescribeConfigs', request: DescribeConfigsRequest, response: DescribeConfigsResponse },
+  { apiKey: 33, name: 'AlterConfigs', request: AlterConfigsRequest, response: AlterConfigsResponse },
   { apiKey: 36, name: 'SaslAuthenticate', request: SaslAuthenticateRequest, response: SaslAuthenticateResponse },
   { apiKey: 37, name: 'CreatePartitions', request: CreatePartitionsRequest, response: CreatePartitionsResponse },
   { apiKey: 42, name: 'DeleteGroups', request: DeleteGroupsRequest, response: DeleteGroupsResponse },
+  { apiKey: 44, name: 'IncrementalAlterConfigs', request: IncrementalAlterConfigsRequest, response: IncrementalAlterConfigsResponse },
 ];
 
 /** The API keys of API_MESSAGES, by name. */
@@ -108,9 +114,11 @@ export const ApiKey = {
   CreateAcls: 30,
   DeleteAcls: 31,
   DescribeConfigs: 32,
+  AlterConfigs: 33,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
 } as const;
 
 export type ApiName = keyof typeof ApiKey;
