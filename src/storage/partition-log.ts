@@ -8,8 +8,11 @@
  * baseOffset in place, and written in order by one writer that coalesces queued batches into one
  * write. flush() is group commit (./group-commit.ts). A failed write leaves no partial batch and
  * the log usable; a failed fsync takes the log offline until it is reopened. Opening recovers
- * (./log-loader.ts). Writes, rolls, truncations and retention run one at a time (SerialQueue);
- * reads run alongside them and only ever see whole, CRC-checked batches below the log end.
+ * (./log-loader.ts). Writes, rolls, truncations, retention and compaction swaps run one at a time
+ * (SerialQueue); reads run alongside them and only ever see whole, CRC-checked batches below the
+ * log end. Compaction (./cleaner/) rewrites sealed segments outside the queue and swaps them in
+ * inside it; a read that raced a swap is retried on the new segments, and the replaced segments'
+ * files are closed only once no read is using them.
  */
 
 import { CodecError } from '../codec/codec-error.js';
@@ -18,6 +21,7 @@ import { nodeFileIO, type FileIO } from './file-io.js';
 import { GroupCommit } from './group-commit.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments, type LogEvent, type RecoveryStats } from './log-loader.js';
+import { swapIn, type SwapHook } from './cleaner/segment-swap.js';
 import { MAX_RELATIVE_OFFSET, Segment, type SegmentConfig } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
 import { assert, StorageError } from './storage-error.js';
@@ -63,6 +67,8 @@ type DeletionReason = 'retention-time' | 'retention-size' | 'log-start-offset' |
 /** Most batches and bytes the writer puts into one write call. */
 const MAX_BATCHES_PER_WRITE = 1024;
 const MAX_BYTES_PER_WRITE = 8 * 1024 * 1024;
+/** A read that keeps racing compaction swaps gives up after this many tries. */
+const MAX_READ_ATTEMPTS = 5;
 
 function storageFailure(operation: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
@@ -85,6 +91,13 @@ export class PartitionLog {
   private activeSegmentStartMs: number;
   private offlineError: StorageError | null = null;
   private closed = false;
+  /** Compaction: every offset below this has been cleaned at least once (in memory: 0 after a restart). */
+  private firstDirtyOffsetValue = 0;
+  /** Bumped whenever the segment list changes under readers (a compaction swap). */
+  private segmentsGeneration = 0;
+  private readsInFlight = 0;
+  /** Segments replaced by compaction, closed once no read is in flight. */
+  private retired: Segment[] = [];
 
   private constructor(
     readonly directory: string,
@@ -388,7 +401,11 @@ export class PartitionLog {
    * one whole batch; empty at the log end. The first batch may start before `offset` (a batch is
    * never split). Corrupt bytes are an error naming file and position, never returned.
    */
-  async read(offset: number, maxBytes: number): Promise<Buffer> {
+  read(offset: number, maxBytes: number): Promise<Buffer> {
+    return this.withSegments(() => this.readOnce(offset, maxBytes));
+  }
+
+  private async readOnce(offset: number, maxBytes: number): Promise<Buffer> {
     this.checkOffset(offset);
     const endOffset = this.logEndOffsetValue;
     if (offset === endOffset) return Buffer.alloc(0);
@@ -401,13 +418,111 @@ export class PartitionLog {
   }
 
   /** The first record whose timestamp is ≥ `timestampMs`, or null if none is. */
-  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+  offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+    return this.withSegments(() => this.offsetForTimestampOnce(timestampMs));
+  }
+
+  private async offsetForTimestampOnce(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
     for (const segment of [...this.segments]) {
       if (segment !== this.active && (await segment.largestTimestamp()) < timestampMs) continue;
       const found = await segment.findOffsetByTimestamp(timestampMs);
       if (found !== null) return { offset: Math.max(found.offset, this.logStartOffsetValue), timestamp: found.timestamp };
     }
     return null;
+  }
+
+  /**
+   * Runs a read over the segments. If it fails while a compaction swap replaced segments under
+   * it (their files closed or gone), it runs again on the new ones; other failures are thrown.
+   */
+  private async withSegments<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const generation = this.segmentsGeneration;
+      this.readsInFlight++;
+      try {
+        return await read();
+      } catch (error) {
+        if (generation === this.segmentsGeneration || attempt >= MAX_READ_ATTEMPTS) throw error;
+      } finally {
+        this.readsInFlight--;
+        await this.closeRetiredIfIdle();
+      }
+    }
+  }
+
+  private async closeRetiredIfIdle(): Promise<void> {
+    if (this.readsInFlight > 0 || this.retired.length === 0) return;
+    const retired = this.retired;
+    this.retired = [];
+    for (const segment of retired) await segment.retire().catch(() => undefined); // closing only
+  }
+
+  // ---- compaction (./cleaner/) ------------------------------------------------------------
+
+  /** Every offset below this has been compacted at least once. */
+  get firstDirtyOffset(): number {
+    return Math.max(this.firstDirtyOffsetValue, this.logStartOffsetValue);
+  }
+
+  /** Every segment as it is now, oldest first; the last is the active one (never compacted). */
+  segmentsSnapshot(): readonly Segment[] {
+    return [...this.segments];
+  }
+
+  /** Share of the sealed bytes not yet compacted (0 when nothing is sealed). */
+  dirtyRatio(): number {
+    const sealed = this.segments.slice(0, -1);
+    let cleanBytes = 0;
+    let totalBytes = 0;
+    for (let index = 0; index < sealed.length; index++) {
+      const segment = sealed[index]!;
+      totalBytes += segment.sizeBytes;
+      if (this.segments[index + 1]!.baseOffset <= this.firstDirtyOffset) cleanBytes += segment.sizeBytes;
+    }
+    return totalBytes === 0 ? 0 : (totalBytes - cleanBytes) / totalBytes;
+  }
+
+  /** Notes that every offset below `offset` has now been compacted. */
+  markCleanedUpTo(offset: number): void {
+    this.firstDirtyOffsetValue = Math.max(this.firstDirtyOffsetValue, Math.min(offset, this.logEndOffsetValue));
+  }
+
+  /**
+   * Swaps in the cleaned copy of `replaced` (consecutive sealed segments; the cleaner wrote and
+   * fsynced `cleanedPathOf(directory, replaced[0].baseOffset, endOffset)`, where `endOffset` is the
+   * base offset of the segment after them). Returns false, and leaves the log as it was, if those
+   * segments are no longer all there (retention or truncation got to them first): the caller then
+   * deletes its cleaned file.
+   */
+  swapInCleaned(replaced: readonly Segment[], endOffset: number, hook?: SwapHook): Promise<boolean> {
+    return this.queue.run(async () => {
+      this.checkWritable();
+      const first = this.segments.indexOf(replaced[0]!);
+      const stillThere = first >= 0 && replaced.every((segment, index) => this.segments[first + index] === segment);
+      const next = this.segments[first + replaced.length];
+      if (!stillThere || next === undefined || next.baseOffset !== endOffset) return false;
+      const baseOffset = replaced[0]!.baseOffset;
+      try {
+        await swapIn(this.io, this.directory, baseOffset, endOffset, hook);
+        const cleaned = await Segment.openSealed(this.directory, baseOffset, segmentConfigOf(this.config), this.io);
+        this.segments = [...this.segments.slice(0, first), cleaned, ...this.segments.slice(first + replaced.length)];
+      } catch (error) {
+        // The files may be half swapped: recovery must finish the swap before the log is used again.
+        throw this.goOffline(storageFailure(`compaction swap in ${this.directory}`, error));
+      }
+      this.segmentsGeneration++;
+      this.retired.push(...replaced);
+      await this.closeRetiredIfIdle();
+      this.onEvent({
+        type: 'segments-cleaned',
+        directory: this.directory,
+        baseOffset,
+        replacedSegments: replaced.length,
+        bytesBefore: replaced.reduce((sum, segment) => sum + segment.sizeBytes, 0),
+        bytesAfter: this.segments[first]!.sizeBytes,
+      });
+      return true;
+    });
   }
 
   // ---- truncation, retention --------------------------------------------------------------
@@ -424,6 +539,7 @@ export class PartitionLog {
       for (const segment of this.segments.splice(this.segmentIndexFor(offset) + 1)) await this.removeSegment(segment, 'truncation');
       if (!this.active.isWritable) this.segments.push(await this.segments.pop()!.reactivate());
       this.logEndOffsetValue = (await this.active.truncateTo(offset)) ?? this.active.nextOffset;
+      this.firstDirtyOffsetValue = Math.min(this.firstDirtyOffsetValue, this.logEndOffsetValue);
       await this.active.datasync();
       this.groupCommit.truncatedTo(this.logEndOffsetValue);
       return this.logEndOffsetValue;
@@ -494,6 +610,7 @@ export class PartitionLog {
     this.rejectPending(new StorageError('LOG_CLOSED', `log ${this.directory} is closed`));
     const clean = this.offlineError === null;
     for (const segment of this.segments) await segment.close(clean && segment === this.active);
+    for (const segment of this.retired.splice(0)) await segment.retire();
   }
 }
 

@@ -1,0 +1,315 @@
+/**
+ * One compaction pass over one partition log (Kafka's LogCleaner.doClean, simplified).
+ *
+ * 1. Key map: the dirty part of the sealed segments (offsets from the log's firstDirtyOffset on)
+ *    is read batch by batch into an OffsetMap (key → newest offset) until the map is full or the
+ *    sealed segments end; the map then covers [firstDirty, mapEnd). A dirty section larger than
+ *    the map is cleaned over several passes.
+ * 2. Rewrite: every sealed segment holding offsets below mapEnd is copied, in groups of
+ *    consecutive segments (at most segment.bytes of input each), into one cleaned segment per
+ *    group (<B>.<E>.log.cleaned, see ./segment-swap.ts for the files and the crash-safe swap).
+ *    A record below mapEnd stays only if it is the newest of its key; a tombstone (null value)
+ *    also goes once its timestamp is older than delete.retention.ms; records without a key go
+ *    (a compacted topic refuses them at produce). Records at or past mapEnd stay.
+ *    Offsets and timestamps never change. A batch whose records all stay is copied byte for byte;
+ *    one that lost some is re-encoded with the same header fields and codec (valid CRC); one that
+ *    lost all is dropped — except the last batch of a group, which stays as an empty batch (no
+ *    records, same offsets) so a reader always finds a batch up to the segment's end offset.
+ *    Control batches are copied. The active segment is never read nor written.
+ * 3. Swap: PartitionLog.swapInCleaned, in the log's queue; then firstDirtyOffset = mapEnd.
+ *
+ * Every batch read is CRC-checked and decoded: corrupt bytes fail the pass (nothing is swapped).
+ */
+
+import { CodecError } from '../../codec/codec-error.js';
+import { crc32c } from '../../codec/crc32c.js';
+import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, batchSizeAt, compressionIdOf, CRC_START, Field, lastOffsetAt } from '../../codec/record-batch-header.js';
+import { compressionName } from '../../codec/compression.js';
+import { decodeRecordBatch, encodeRecordBatch, forEachRecord } from '../../codec/record-batch.js';
+import type { DecodedRecord } from '../../codec/record.js';
+import type { FileIO, StorageFile } from '../file-io.js';
+import type { PartitionLog } from '../partition-log.js';
+import { MAX_RELATIVE_OFFSET, type Segment } from '../segment.js';
+import { StorageError } from '../storage-error.js';
+import type { OffsetMap } from './offset-map.js';
+import { cleanedPathOf, type SwapHook } from './segment-swap.js';
+
+export interface CleanOptions {
+  map: OffsetMap;
+  io: FileIO;
+  nowMs: number;
+  /** Checked between chunks: true ends the pass early (nothing half-swapped; CleanerStoppedError). */
+  shouldStop?: () => boolean;
+  /** Test hook after each swap step (./segment-swap.ts). */
+  swapHook?: SwapHook;
+}
+
+export interface CleanResult {
+  /** Bytes of sealed log read while rewriting (the "MB cleaned"). */
+  bytesRead: number;
+  bytesWritten: number;
+  recordsRead: number;
+  recordsKept: number;
+  /** Entries in the key map this pass. */
+  mapEntries: number;
+  /** Cleaned segments swapped in. */
+  groupsSwapped: number;
+  /** The log's firstDirtyOffset after the pass. */
+  cleanedUpTo: number;
+}
+
+export class CleanerStoppedError extends Error {
+  override readonly name = 'CleanerStoppedError';
+}
+
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Runs one pass; resolves with what it did (groupsSwapped 0 when there was nothing to clean). */
+export async function cleanLog(log: PartitionLog, options: CleanOptions): Promise<CleanResult> {
+  const all = log.segmentsSnapshot();
+  const sealed = await compactableSegments(all, log, options.nowMs);
+  const firstDirty = log.firstDirtyOffset;
+  const result: CleanResult = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, mapEntries: 0, groupsSwapped: 0, cleanedUpTo: firstDirty };
+  // With nothing dirty the clean section is still rewritten: tombstones may have expired since.
+  const mapEnd = await buildOffsetMap(sealed, all, firstDirty, options);
+  result.mapEntries = options.map.size;
+  const rewrite = sealed.filter((segment) => segment.baseOffset < mapEnd);
+  const context: RewriteContext = { map: options.map, mapEnd, tombstoneHorizonMs: options.nowMs - log.config.deleteRetentionMs, result };
+  for (const group of groupSegments(rewrite, all, log.config.segmentBytes)) {
+    const endOffset = all[all.indexOf(group[group.length - 1]!) + 1]!.baseOffset;
+    const cleanedPath = cleanedPathOf(log.directory, group[0]!.baseOffset, endOffset);
+    try {
+      const changed = await writeCleaned(group, cleanedPath, context, options);
+      if (changed && (await log.swapInCleaned(group, endOffset, options.swapHook))) result.groupsSwapped++;
+      else await options.io.remove(cleanedPath);
+    } catch (error) {
+      if (!log.isOffline) await options.io.remove(cleanedPath).catch(() => undefined); // not swapped: the old segments stay
+      throw error;
+    }
+  }
+  log.markCleanedUpTo(mapEnd);
+  result.cleanedUpTo = log.firstDirtyOffset;
+  return result;
+}
+
+/** The sealed segments old enough for min.compaction.lag.ms (a prefix: newer ones wait). */
+async function compactableSegments(all: readonly Segment[], log: PartitionLog, nowMs: number): Promise<Segment[]> {
+  const sealed = all.slice(0, -1);
+  if (log.config.minCompactionLagMs <= 0) return sealed;
+  const cutoffMs = nowMs - log.config.minCompactionLagMs;
+  const ready: Segment[] = [];
+  for (const segment of sealed) {
+    if ((await segment.largestTimestamp()) > cutoffMs) break;
+    ready.push(segment);
+  }
+  return ready;
+}
+
+/** Fills the map from `firstDirty` on; returns mapEnd (the offset after the last batch mapped). */
+async function buildOffsetMap(sealed: readonly Segment[], all: readonly Segment[], firstDirty: number, options: CleanOptions): Promise<number> {
+  const { map } = options;
+  map.clear();
+  let mapEnd = firstDirty;
+  let full = false;
+  for (const segment of sealed) {
+    if (full) break;
+    if (all[all.indexOf(segment) + 1]!.baseOffset <= firstDirty) continue;
+    await forEachBatch(segment, options, (batch) => {
+      const lastOffset = lastOffsetAt(batch, 0);
+      if (lastOffset < firstDirty) return true;
+      if (map.size + batch.readInt32BE(Field.recordCount) > map.maxEntries) {
+        full = true;
+        return false;
+      }
+      forEachRecord(batch, (offset, _timestamp, key) => {
+        if (key !== null && offset >= firstDirty) map.put(key, offset);
+      });
+      mapEnd = lastOffset + 1;
+      return true;
+    });
+  }
+  if (full && mapEnd === firstDirty) {
+    throw new StorageError('INVALID_CONFIG', `log.cleaner.dedupe.buffer.size (${options.map.memoryBytes} bytes, ${options.map.maxEntries} keys) cannot hold the keys of one batch at offset ${firstDirty}`);
+  }
+  return mapEnd;
+}
+
+/** Consecutive segments whose inputs together stay within segment.bytes and i32 relative offsets. */
+function groupSegments(segments: readonly Segment[], all: readonly Segment[], maxBytes: number): Segment[][] {
+  const groups: Segment[][] = [];
+  let group: Segment[] = [];
+  let groupBytes = 0;
+  for (const segment of segments) {
+    const endOffset = all[all.indexOf(segment) + 1]!.baseOffset;
+    const fits = group.length > 0 && groupBytes + segment.sizeBytes <= maxBytes && endOffset - 1 - group[0]!.baseOffset <= MAX_RELATIVE_OFFSET;
+    if (group.length > 0 && !fits) {
+      groups.push(group);
+      group = [];
+      groupBytes = 0;
+    }
+    group.push(segment);
+    groupBytes += segment.sizeBytes;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+interface RewriteContext {
+  map: OffsetMap;
+  mapEnd: number;
+  tombstoneHorizonMs: number;
+  result: CleanResult;
+}
+
+/**
+ * Writes the cleaned copy of `group` to `path` and fsyncs it. Returns false when swapping it in
+ * would change nothing (one segment, every batch kept as it was).
+ */
+async function writeCleaned(group: readonly Segment[], path: string, context: RewriteContext, options: CleanOptions): Promise<boolean> {
+  let changed = group.length > 1;
+  const writer = new CleanedWriter(await options.io.open(path, { create: true }));
+  try {
+    await writer.reset();
+    for (let index = 0; index < group.length; index++) {
+      const segment = group[index]!;
+      const lastSegment = index === group.length - 1;
+      await forEachBatch(segment, options, (batch, position) => {
+        context.result.bytesRead += batch.length;
+        const isLastBatch = lastSegment && position + batch.length === segment.sizeBytes;
+        const cleaned = cleanBatch(batch, context, isLastBatch);
+        if (cleaned !== batch) changed = true;
+        if (cleaned !== null) writer.add(cleaned);
+        return true;
+      }, () => writer.drainIfFull());
+    }
+    context.result.bytesWritten += await writer.finish();
+  } finally {
+    await writer.close();
+  }
+  return changed;
+}
+
+/** The batch to keep in place of `batch` (itself, re-encoded, or an empty one), or null to drop it. */
+function cleanBatch(batch: Buffer, context: RewriteContext, isLastBatch: boolean): Buffer | null {
+  const attributes = batch.readInt16BE(Field.attributes);
+  if ((attributes & Attribute.control) !== 0) return batch;
+  const { header, records } = decodeRecordBatch(batch);
+  const kept = records.filter((record) => keepRecord(record, context));
+  context.result.recordsRead += records.length;
+  context.result.recordsKept += kept.length;
+  if (kept.length === records.length) return batch;
+  if (kept.length === 0) return isLastBatch ? emptyBatchLike(batch) : null;
+  return encodeRecordBatch(
+    kept.map((record) => ({ key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp })),
+    {
+      compression: compressionName(compressionIdOf(attributes)),
+      baseOffset: header.baseOffset,
+      partitionLeaderEpoch: header.partitionLeaderEpoch,
+      producerId: header.producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence: header.baseSequence,
+      transactional: (attributes & Attribute.transactional) !== 0,
+      logAppendTime: (attributes & Attribute.logAppendTime) !== 0,
+      baseTimestamp: header.baseTimestamp,
+      offsetDeltas: kept.map((record) => record.offset - header.baseOffset),
+    },
+  );
+}
+
+function keepRecord(record: DecodedRecord, { map, mapEnd, tombstoneHorizonMs }: RewriteContext): boolean {
+  if (record.key === null) return false;
+  if (record.offset >= mapEnd) return true;
+  if (map.get(record.key) > record.offset) return false; // a newer record of this key exists
+  return record.value !== null || record.timestamp > tombstoneHorizonMs;
+}
+
+/** A batch with the same offsets and header as `batch` but no records (uncompressed, CRC recomputed). */
+export function emptyBatchLike(batch: Buffer): Buffer {
+  const empty = Buffer.from(batch.subarray(0, BATCH_HEADER_BYTES));
+  empty.writeInt32BE(BATCH_HEADER_BYTES - BATCH_LENGTH_PREFIX_BYTES, Field.batchLength);
+  empty.writeInt16BE(batch.readInt16BE(Field.attributes) & ~Attribute.compressionMask, Field.attributes);
+  empty.writeInt32BE(0, Field.recordCount);
+  empty.writeUInt32BE(crc32c(empty.subarray(CRC_START)), Field.crc);
+  return empty;
+}
+
+/**
+ * Calls `visit` with every whole batch of a sealed segment (a view, valid during the call) and its
+ * position, reading in large chunks; stops when `visit` returns false. `afterChunk` runs between
+ * chunks (the writer drains there).
+ */
+async function forEachBatch(segment: Segment, options: CleanOptions, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
+  let position = 0;
+  while (position < segment.sizeBytes) {
+    if (options.shouldStop?.()) throw new CleanerStoppedError('the cleaner is stopping');
+    const chunk = await segment.readAt(position, Math.min(READ_CHUNK_BYTES, segment.sizeBytes - position));
+    let offsetInChunk = 0;
+    while (offsetInChunk + BATCH_HEADER_BYTES <= chunk.length) {
+      const sizeBytes = batchSizeAt(chunk, offsetInChunk);
+      if (sizeBytes < BATCH_HEADER_BYTES) throw segment.corruption(position + offsetInChunk, `batch size ${sizeBytes}`);
+      if (offsetInChunk + sizeBytes > chunk.length) break;
+      let goOn: boolean;
+      try {
+        goOn = visit(chunk.subarray(offsetInChunk, offsetInChunk + sizeBytes), position + offsetInChunk);
+      } catch (error) {
+        if (error instanceof CodecError) throw segment.corruption(position + offsetInChunk, error.message);
+        throw error;
+      }
+      if (!goOn) return;
+      offsetInChunk += sizeBytes;
+    }
+    if (offsetInChunk === 0) {
+      // One batch larger than a chunk: read exactly it.
+      const sizeBytes = batchSizeAt(await segment.readAt(position, BATCH_HEADER_BYTES), 0);
+      if (sizeBytes < BATCH_HEADER_BYTES || position + sizeBytes > segment.sizeBytes) throw segment.corruption(position, `batch size ${sizeBytes} does not fit the segment`);
+      const whole = await segment.readAt(position, sizeBytes);
+      if (!visit(whole, position)) return;
+      offsetInChunk = sizeBytes;
+    }
+    position += offsetInChunk;
+    await afterChunk();
+  }
+}
+
+/** Appends batches to the cleaned file through one buffer of pending writes. */
+class CleanedWriter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private position = 0;
+
+  constructor(private readonly file: StorageFile) {}
+
+  async reset(): Promise<void> {
+    await this.file.truncate(0);
+  }
+
+  /** `batch` may be a view of a read chunk: chunks are never reused, so no copy is needed. */
+  add(batch: Buffer): void {
+    this.pending.push(batch);
+    this.pendingBytes += batch.length;
+  }
+
+  async drainIfFull(): Promise<void> {
+    if (this.pendingBytes >= WRITE_BUFFER_BYTES) await this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    await this.file.write(this.pending, this.position);
+    this.position += this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** Writes what is left and fsyncs; returns the file's size. */
+  async finish(): Promise<number> {
+    await this.drain();
+    await this.file.datasync();
+    return this.position;
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
