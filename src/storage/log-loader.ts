@@ -25,6 +25,7 @@ export type LogEvent =
   | { type: 'recovery-truncated'; file: string; position: number; truncatedBytes: number; reason: string }
   | { type: 'segment-deleted'; file: string; reason: 'retention-time' | 'retention-size' | 'log-start-offset' | 'truncation' | 'recovery' }
   | { type: 'log-offline'; directory: string; error: string }
+  | { type: 'cleaner-failed'; directory: string; error: string }
   | { type: 'cleaner-swap-recovered'; file: string; action: 'completed' | 'discarded' }
   | { type: 'segments-cleaned'; directory: string; baseOffset: number; replacedSegments: number; bytesBefore: number; bytesAfter: number };
 
