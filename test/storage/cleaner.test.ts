@@ -4,7 +4,7 @@
 // crash at every step of the segment swap recovers to the old or the new segments.
 import { describe, expect, it } from 'vitest';
 import { compressionIdOf, Field } from '../../src/codec/record-batch-header.js';
-import { encodeRecordBatch, forEachRecord } from '../../src/codec/record-batch.js';
+import { encodeRecordBatch } from '../../src/codec/record-batch.js';
 import { cleanLog, CleanerStoppedError } from '../../src/storage/cleaner/log-cleaner.js';
 import { OffsetMap } from '../../src/storage/cleaner/offset-map.js';
 import type { SwapStep } from '../../src/storage/cleaner/segment-swap.js';
@@ -12,35 +12,13 @@ import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.
 import { nodeFileIO } from '../../src/storage/file-io.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
+import { readAll, type ReadRecord } from '../support/compaction.js';
 import { tempDir } from '../support/temp-dir.js';
 import { readdirSync } from 'node:fs';
 
 const T0 = 1_700_000_000_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CONFIG: Partial<LogConfig> = { segmentBytes: 2000, indexIntervalBytes: 200, retentionMs: -1, compact: true, deleteRetentionMs: DAY_MS };
-
-export interface ReadRecord {
-  offset: number;
-  key: string | null;
-  value: string | null;
-  timestamp: number;
-}
-
-/** Every record of the log, read as a consumer would (gaps skipped by batch end offsets). */
-export async function readAll(log: PartitionLog): Promise<ReadRecord[]> {
-  const records: ReadRecord[] = [];
-  let offset = log.logStartOffset;
-  while (offset < log.logEndOffset) {
-    const bytes = await log.read(offset, 64 * 1024);
-    const position = offset;
-    const next = forEachRecord(bytes, (recordOffset, timestamp, key, value) => {
-      if (recordOffset >= position) records.push({ offset: recordOffset, key: key?.toString() ?? null, value: value?.toString() ?? null, timestamp });
-    });
-    if (next <= offset) throw new Error(`no progress reading at ${offset} (log end ${log.logEndOffset})`);
-    offset = next;
-  }
-  return records;
-}
 
 function batch(records: { key: string | null; value: string | null }[], timestampMs = T0, compression: 'none' | 'gzip' | 'lz4' = 'none'): Buffer {
   return encodeRecordBatch(

@@ -12,8 +12,8 @@
  *    also goes once its timestamp is older than delete.retention.ms; records without a key go
  *    (a compacted topic refuses them at produce). Records at or past mapEnd stay.
  *    Offsets and timestamps never change. A batch whose records all stay is copied byte for byte;
- *    one that lost some is re-encoded with the same header fields and codec (valid CRC); one that
- *    lost all is dropped — except the last batch of a group, which stays as an empty batch (no
+ *    one that lost some is re-encoded with the same header fields (lastOffsetDelta included: the
+ *    batch still ends where it did) and codec, with a new CRC; one that lost all is dropped — except the last batch of a group, which stays as an empty batch (no
  *    records, same offsets) so a reader always finds a batch up to the segment's end offset.
  *    Control batches are copied. The active segment is never read nor written.
  * 3. Swap: PartitionLog.swapInCleaned, in the log's queue; then firstDirtyOffset = mapEnd.
@@ -200,7 +200,7 @@ function cleanBatch(batch: Buffer, context: RewriteContext, isLastBatch: boolean
   context.result.recordsKept += kept.length;
   if (kept.length === records.length) return batch;
   if (kept.length === 0) return isLastBatch ? emptyBatchLike(batch) : null;
-  return encodeRecordBatch(
+  const cleaned = encodeRecordBatch(
     kept.map((record) => ({ key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp })),
     {
       compression: compressionName(compressionIdOf(attributes)),
@@ -215,6 +215,10 @@ function cleanBatch(batch: Buffer, context: RewriteContext, isLastBatch: boolean
       offsetDeltas: kept.map((record) => record.offset - header.baseOffset),
     },
   );
+  // The batch still spans the offsets it did: a reader moves past it to the next batch.
+  cleaned.writeInt32BE(header.lastOffsetDelta, Field.lastOffsetDelta);
+  cleaned.writeUInt32BE(crc32c(cleaned.subarray(CRC_START)), Field.crc);
+  return cleaned;
 }
 
 function keepRecord(record: DecodedRecord, { map, mapEnd, tombstoneHorizonMs }: RewriteContext): boolean {
