@@ -136,7 +136,7 @@ describe('compaction model', () => {
           await state.log.close().catch(() => undefined);
         }
       }),
-      { numRuns: Number(process.env.MODEL_RUNS ?? 60), seed: process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined, endOnFailure: process.env.MODEL_END === "1", path: process.env.MODEL_PATH },
+      { numRuns: 40 },
     );
   });
 });
