@@ -12,8 +12,9 @@
  *    also goes once its timestamp is older than delete.retention.ms; records without a key go
  *    (a compacted topic refuses them at produce). Records at or past mapEnd stay.
  *    Offsets and timestamps never change. A batch whose records all stay is copied byte for byte;
- *    one that lost some is re-encoded with the same header fields (lastOffsetDelta included: the
- *    batch still ends where it did) and codec, with a new CRC; one that lost all is dropped — except the last batch of a group, which stays as an empty batch (no
+ *    one that lost some is rebuilt from its kept records' bytes, with the same header fields
+ *    (lastOffsetDelta included: the batch still ends where it did) and codec, a new record count,
+ *    maxTimestamp and CRC; one that lost all is dropped — except the last batch of a group, which stays as an empty batch (no
  *    records, same offsets) so a reader always finds a batch up to the segment's end offset.
  *    Control batches are copied. The active segment is never read nor written.
  * 3. Swap: PartitionLog.swapInCleaned, in the log's queue; then firstDirtyOffset = mapEnd.
@@ -23,10 +24,10 @@
 
 import { CodecError } from '../../codec/codec-error.js';
 import { crc32c } from '../../codec/crc32c.js';
-import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, batchSizeAt, compressionIdOf, CRC_START, Field, lastOffsetAt } from '../../codec/record-batch-header.js';
-import { compressionName } from '../../codec/compression.js';
-import { decodeRecordBatch, encodeRecordBatch, forEachRecord } from '../../codec/record-batch.js';
-import type { DecodedRecord } from '../../codec/record.js';
+import { readInt64, writeInt64 } from '../../codec/byte-reader.js';
+import { compress, compressionName } from '../../codec/compression.js';
+import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, baseOffsetAt, batchSizeAt, compressionIdOf, CRC_START, Field, lastOffsetAt, maxTimestampAt } from '../../codec/record-batch-header.js';
+import { walkRawRecords } from '../../codec/record-batch.js';
 import type { FileIO, StorageFile } from '../file-io.js';
 import type { PartitionLog } from '../partition-log.js';
 import { MAX_RELATIVE_OFFSET, type Segment } from '../segment.js';
@@ -62,7 +63,8 @@ export class CleanerStoppedError extends Error {
   override readonly name = 'CleanerStoppedError';
 }
 
-const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Bytes read (and then processed without yielding) at a time: small enough to keep appends flowing. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Runs one pass; resolves with what it did (groupsSwapped 0 when there was nothing to clean). */
@@ -122,8 +124,10 @@ async function buildOffsetMap(sealed: readonly Segment[], all: readonly Segment[
         full = true;
         return false;
       }
-      forEachRecord(batch, (offset, _timestamp, key) => {
-        if (key !== null && offset >= firstDirty) map.put(key, offset);
+      const baseOffset = baseOffsetAt(batch, 0);
+      walkRawRecords(batch, (cursor, bytes) => {
+        const offset = baseOffset + cursor.offsetDelta;
+        if (cursor.keyLength >= 0 && offset >= firstDirty) map.putRange(bytes, cursor.keyStart, cursor.keyLength, offset);
       });
       mapEnd = lastOffset + 1;
       return true;
@@ -190,42 +194,57 @@ async function writeCleaned(group: readonly Segment[], path: string, context: Re
   return changed;
 }
 
-/** The batch to keep in place of `batch` (itself, re-encoded, or an empty one), or null to drop it. */
+/** The batch to keep in place of `batch` (itself, a rebuilt one, or an empty one), or null to drop it. */
 function cleanBatch(batch: Buffer, context: RewriteContext, isLastBatch: boolean): Buffer | null {
   const attributes = batch.readInt16BE(Field.attributes);
   if ((attributes & Attribute.control) !== 0) return batch;
-  const { header, records } = decodeRecordBatch(batch);
-  const kept = records.filter((record) => keepRecord(record, context));
-  context.result.recordsRead += records.length;
+  const baseOffset = baseOffsetAt(batch, 0);
+  const baseTimestamp = readInt64(batch, Field.baseTimestamp);
+  const logAppendTime = (attributes & Attribute.logAppendTime) !== 0;
+  const { map, mapEnd, tombstoneHorizonMs } = context;
+  const kept: [number, number][] = [];
+  let records: Buffer = batch;
+  let recordCount = 0;
+  let maxTimestamp = -1;
+  walkRawRecords(batch, (cursor, bytes, start, end) => {
+    records = bytes;
+    recordCount++;
+    const offset = baseOffset + cursor.offsetDelta;
+    const timestamp = logAppendTime ? maxTimestampAt(batch, 0) : baseTimestamp + cursor.timestampDelta;
+    if (cursor.keyLength < 0) return; // no key: not kept (a compacted topic refuses them at produce)
+    if (offset < mapEnd) {
+      if (map.getRange(bytes, cursor.keyStart, cursor.keyLength) > offset) return; // a newer record of this key exists
+      if (cursor.valueLength < 0 && timestamp <= tombstoneHorizonMs) return; // an expired tombstone
+    }
+    kept.push([start, end]);
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+  });
+  context.result.recordsRead += recordCount;
   context.result.recordsKept += kept.length;
-  if (kept.length === records.length) return batch;
+  if (kept.length === recordCount) return batch;
   if (kept.length === 0) return isLastBatch ? emptyBatchLike(batch) : null;
-  const cleaned = encodeRecordBatch(
-    kept.map((record) => ({ key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp })),
-    {
-      compression: compressionName(compressionIdOf(attributes)),
-      baseOffset: header.baseOffset,
-      partitionLeaderEpoch: header.partitionLeaderEpoch,
-      producerId: header.producerId,
-      producerEpoch: header.producerEpoch,
-      baseSequence: header.baseSequence,
-      transactional: (attributes & Attribute.transactional) !== 0,
-      logAppendTime: (attributes & Attribute.logAppendTime) !== 0,
-      baseTimestamp: header.baseTimestamp,
-      offsetDeltas: kept.map((record) => record.offset - header.baseOffset),
-    },
-  );
-  // The batch still spans the offsets it did: a reader moves past it to the next batch.
-  cleaned.writeInt32BE(header.lastOffsetDelta, Field.lastOffsetDelta);
-  cleaned.writeUInt32BE(crc32c(cleaned.subarray(CRC_START)), Field.crc);
-  return cleaned;
+  return rebuiltBatch(batch, records, kept, logAppendTime ? maxTimestampAt(batch, 0) : maxTimestamp);
 }
 
-function keepRecord(record: DecodedRecord, { map, mapEnd, tombstoneHorizonMs }: RewriteContext): boolean {
-  if (record.key === null) return false;
-  if (record.offset >= mapEnd) return true;
-  if (map.get(record.key) > record.offset) return false; // a newer record of this key exists
-  return record.value !== null || record.timestamp > tombstoneHorizonMs;
+/**
+ * `batch` with only the records at `kept` ranges of `records` (its records, decompressed if it was
+ * compressed). Records are copied byte for byte: their offset and timestamp deltas stay valid
+ * because the base offset, base timestamp and lastOffsetDelta do not change (the batch still spans
+ * the offsets it did, so a reader moves past it). Recompressed with the batch's codec, new CRC.
+ */
+function rebuiltBatch(batch: Buffer, records: Buffer, kept: readonly [number, number][], maxTimestamp: number): Buffer {
+  const attributes = batch.readInt16BE(Field.attributes);
+  const codec = compressionName(compressionIdOf(attributes));
+  const parts = kept.map(([start, end]) => records.subarray(start, end));
+  const body = codec === 'none' ? parts : [compress(codec, Buffer.concat(parts))];
+  const header = Buffer.from(batch.subarray(0, BATCH_HEADER_BYTES));
+  const sizeBytes = BATCH_HEADER_BYTES + body.reduce((sum, part) => sum + part.length, 0);
+  header.writeInt32BE(sizeBytes - BATCH_LENGTH_PREFIX_BYTES, Field.batchLength);
+  header.writeInt32BE(kept.length, Field.recordCount);
+  writeInt64(header, Field.maxTimestamp, maxTimestamp);
+  const rebuilt = Buffer.concat([header, ...body], sizeBytes);
+  rebuilt.writeUInt32BE(crc32c(rebuilt.subarray(CRC_START)), Field.crc);
+  return rebuilt;
 }
 
 /** A batch with the same offsets and header as `batch` but no records (uncompressed, CRC recomputed). */

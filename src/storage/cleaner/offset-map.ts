@@ -52,8 +52,13 @@ export class OffsetMap {
 
   /** Records `offset` as the newest of `key`. False (nothing stored) when the key is new and the map is full. */
   put(key: Buffer, offset: number): boolean {
-    const low = murmur3(key, SEED_LOW);
-    const high = murmur3(key, SEED_HIGH);
+    return this.putRange(key, 0, key.length, offset);
+  }
+
+  /** put() for the key at [start, start + length) of `bytes` (no view allocated). */
+  putRange(bytes: Buffer, start: number, length: number, offset: number): boolean {
+    const low = murmur3(bytes, SEED_LOW, start, start + length);
+    const high = murmur3(bytes, SEED_HIGH, start, start + length);
     const slot = this.find(low, high);
     if (this.offsets[slot] === EMPTY) {
       if (this.isFull) return false;
@@ -67,7 +72,12 @@ export class OffsetMap {
 
   /** The newest offset recorded for `key`, or -1. */
   get(key: Buffer): number {
-    return this.offsets[this.find(murmur3(key, SEED_LOW), murmur3(key, SEED_HIGH))]!;
+    return this.getRange(key, 0, key.length);
+  }
+
+  /** get() for the key at [start, start + length) of `bytes`. */
+  getRange(bytes: Buffer, start: number, length: number): number {
+    return this.offsets[this.find(murmur3(bytes, SEED_LOW, start, start + length), murmur3(bytes, SEED_HIGH, start, start + length))]!;
   }
 
   /** The slot holding this hash, or the free slot where it would go (there always is one: load < 1). */
@@ -81,12 +91,12 @@ export class OffsetMap {
   }
 }
 
-/** MurmurHash3 x86 32-bit of `bytes`. */
-export function murmur3(bytes: Buffer, seed: number): number {
+/** MurmurHash3 x86 32-bit of bytes [start, end) of `bytes`. */
+export function murmur3(bytes: Buffer, seed: number, start = 0, end = bytes.length): number {
   let hash = seed >>> 0;
-  const length = bytes.length;
-  const blocks = length & ~3;
-  for (let index = 0; index < blocks; index += 4) {
+  const length = end - start;
+  const blocks = start + (length & ~3);
+  for (let index = start; index < blocks; index += 4) {
     let chunk = bytes[index]! | (bytes[index + 1]! << 8) | (bytes[index + 2]! << 16) | (bytes[index + 3]! << 24);
     chunk = Math.imul(chunk, 0xcc9e2d51);
     chunk = (chunk << 15) | (chunk >>> 17);
