@@ -259,40 +259,47 @@ export function emptyBatchLike(batch: Buffer): Buffer {
 
 /**
  * Calls `visit` with every whole batch of a sealed segment (a view, valid during the call) and its
- * position, reading in large chunks; stops when `visit` returns false. `afterChunk` runs between
- * chunks (the writer drains there).
+ * position, reading ahead one chunk while the current one is processed; stops when `visit`
+ * returns false. `afterChunk` runs between chunks (the writer drains there).
  */
 async function forEachBatch(segment: Segment, options: CleanOptions, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
-  let position = 0;
-  while (position < segment.sizeBytes) {
+  const endPosition = segment.sizeBytes;
+  let readPosition = 0;
+  const readNext = (): Promise<Buffer> => {
+    const length = Math.min(READ_CHUNK_BYTES, endPosition - readPosition);
+    const read = segment.readAt(readPosition, length);
+    read.catch(() => undefined); // awaited below, or abandoned when the walk stops early
+    readPosition += length;
+    return read;
+  };
+  let pending: Promise<Buffer> | null = endPosition > 0 ? readNext() : null;
+  let carry: Buffer | null = null;
+  let bufferPosition = 0;
+  while (pending !== null) {
     if (options.shouldStop?.()) throw new CleanerStoppedError('the cleaner is stopping');
-    const chunk = await segment.readAt(position, Math.min(READ_CHUNK_BYTES, segment.sizeBytes - position));
-    let offsetInChunk = 0;
-    while (offsetInChunk + BATCH_HEADER_BYTES <= chunk.length) {
-      const sizeBytes = batchSizeAt(chunk, offsetInChunk);
-      if (sizeBytes < BATCH_HEADER_BYTES) throw segment.corruption(position + offsetInChunk, `batch size ${sizeBytes}`);
-      if (offsetInChunk + sizeBytes > chunk.length) break;
+    const chunk = await pending;
+    pending = readPosition < endPosition ? readNext() : null;
+    const buffer: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
+    let offset = 0;
+    while (offset + BATCH_HEADER_BYTES <= buffer.length) {
+      const sizeBytes = batchSizeAt(buffer, offset);
+      if (sizeBytes < BATCH_HEADER_BYTES) throw segment.corruption(bufferPosition + offset, `batch size ${sizeBytes}`);
+      if (offset + sizeBytes > buffer.length) break;
       let goOn: boolean;
       try {
-        goOn = visit(chunk.subarray(offsetInChunk, offsetInChunk + sizeBytes), position + offsetInChunk);
+        goOn = visit(buffer.subarray(offset, offset + sizeBytes), bufferPosition + offset);
       } catch (error) {
-        if (error instanceof CodecError) throw segment.corruption(position + offsetInChunk, error.message);
+        if (error instanceof CodecError) throw segment.corruption(bufferPosition + offset, error.message);
         throw error;
       }
       if (!goOn) return;
-      offsetInChunk += sizeBytes;
+      offset += sizeBytes;
     }
-    if (offsetInChunk === 0) {
-      // One batch larger than a chunk: read exactly it.
-      const sizeBytes = batchSizeAt(await segment.readAt(position, BATCH_HEADER_BYTES), 0);
-      if (sizeBytes < BATCH_HEADER_BYTES || position + sizeBytes > segment.sizeBytes) throw segment.corruption(position, `batch size ${sizeBytes} does not fit the segment`);
-      const whole = await segment.readAt(position, sizeBytes);
-      if (!visit(whole, position)) return;
-      offsetInChunk = sizeBytes;
-    }
-    position += offsetInChunk;
+    carry = offset < buffer.length ? buffer.subarray(offset) : null;
+    bufferPosition += offset;
     await afterChunk();
   }
+  if (carry !== null) throw segment.corruption(bufferPosition, 'a batch runs past the end of the segment');
 }
 
 /** Appends batches to the cleaned file through one buffer of pending writes. */
@@ -300,6 +307,7 @@ class CleanedWriter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private position = 0;
+  private inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: StorageFile) {}
 
@@ -313,13 +321,16 @@ class CleanedWriter {
     this.pendingBytes += batch.length;
   }
 
+  /** Starts writing what is pending once there is enough; one write in flight at a time. */
   async drainIfFull(): Promise<void> {
     if (this.pendingBytes >= WRITE_BUFFER_BYTES) await this.drain();
   }
 
   private async drain(): Promise<void> {
+    await this.inFlight;
     if (this.pendingBytes === 0) return;
-    await this.file.write(this.pending, this.position);
+    this.inFlight = this.file.write(this.pending, this.position);
+    this.inFlight.catch(() => undefined); // awaited by the next drain or finish
     this.position += this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
@@ -328,11 +339,13 @@ class CleanedWriter {
   /** Writes what is left and fsyncs; returns the file's size. */
   async finish(): Promise<number> {
     await this.drain();
+    await this.inFlight;
     await this.file.datasync();
     return this.position;
   }
 
-  close(): Promise<void> {
-    return this.file.close();
+  async close(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
+    await this.file.close();
   }
 }
