@@ -63,8 +63,8 @@ export class CleanerStoppedError extends Error {
   override readonly name = 'CleanerStoppedError';
 }
 
-/** Bytes read (and then processed without yielding) at a time: small enough to keep appends flowing. */
-const READ_CHUNK_BYTES = 1024 * 1024;
+/** Bytes read at a time (the next chunk is read while this one is processed without yielding). */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** Runs one pass; resolves with what it did (groupsSwapped 0 when there was nothing to clean). */
