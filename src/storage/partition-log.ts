@@ -464,6 +464,11 @@ export class PartitionLog {
     return Math.max(this.firstDirtyOffsetValue, this.logStartOffsetValue);
   }
 
+  /** Index settings of this log's segments (the cleaner opens segments with them). */
+  get segmentConfig(): SegmentConfig {
+    return segmentConfigOf(this.config);
+  }
+
   /** Every segment as it is now, oldest first; the last is the active one (never compacted). */
   segmentsSnapshot(): readonly Segment[] {
     return [...this.segments];

@@ -14,6 +14,7 @@
 import type { FileIO } from '../file-io.js';
 import type { PartitionLog } from '../partition-log.js';
 import { SerialQueue } from '../serial-queue.js';
+import { CleanerThread } from './cleaner-worker.js';
 import { cleanLog, CleanerStoppedError, type CleanResult } from './log-cleaner.js';
 import { OffsetMap } from './offset-map.js';
 
@@ -25,6 +26,11 @@ export interface CleanerManagerOptions {
   mapBytes: number;
   /** Sleep when no log is dirty enough (log.cleaner.backoff.ms). */
   backoffMs: number;
+  /**
+   * Read and write in a worker thread (./cleaner-worker.ts) so the event loop stays with appends
+   * and fetches; in-process when false or when the compiled worker is not available.
+   */
+  useWorker?: boolean;
   nowMs?: () => number;
   onPass?: (log: PartitionLog, result: CleanResult, durationMs: number) => void;
   onError?: (log: PartitionLog, error: unknown) => void;
@@ -32,6 +38,7 @@ export interface CleanerManagerOptions {
 
 export class CleanerManager {
   private map: OffsetMap | null = null;
+  private thread: CleanerThread | null | undefined = undefined;
   private readonly uncleanable = new Set<PartitionLog>();
   private running: Promise<void> | null = null;
   private sleepTimer: NodeJS.Timeout | null = null;
@@ -93,10 +100,19 @@ export class CleanerManager {
 
   private async runPass(log: PartitionLog): Promise<CleanResult | null> {
     if (this.stopping) return null;
-    this.map ??= new OffsetMap(this.options.mapBytes);
+    if (this.thread === undefined) this.thread = this.options.useWorker === true ? CleanerThread.start() : null;
+    const thread = this.thread;
+    // The worker has its own key map; this one is only allocated for in-process passes.
+    const map = thread === null ? (this.map ??= new OffsetMap(this.options.mapBytes)) : new OffsetMap(32);
     const startMs = performance.now();
     try {
-      const result = await cleanLog(log, { map: this.map, io: this.options.io, nowMs: (this.options.nowMs ?? Date.now)(), shouldStop: () => this.stopping });
+      const result = await cleanLog(log, {
+        map,
+        io: this.options.io,
+        nowMs: (this.options.nowMs ?? Date.now)(),
+        shouldStop: () => this.stopping,
+        ...(thread === null ? {} : { write: (compactable, settings) => thread.write(compactable, settings, log.segmentConfig, this.options.mapBytes) }),
+      });
       this.options.onPass?.(log, result, performance.now() - startMs);
       return result;
     } catch (error) {
@@ -109,16 +125,18 @@ export class CleanerManager {
 
   /** Bytes held by the key map (0 until the first pass). */
   get mapMemoryBytes(): number {
-    return this.map?.memoryBytes ?? 0;
+    return this.thread ? this.options.mapBytes : (this.map?.memoryBytes ?? 0);
   }
 
   /** Stops the loop, ending a pass in progress at its next chunk, and waits for it. */
   async close(): Promise<void> {
     this.stopping = true;
+    this.thread?.stop();
     if (this.sleepTimer !== null) clearTimeout(this.sleepTimer);
     this.wake?.();
     await this.running;
     await this.passes.idle();
+    await this.thread?.close();
     this.map = null;
   }
 }

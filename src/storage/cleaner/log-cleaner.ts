@@ -67,56 +67,122 @@ export class CleanerStoppedError extends Error {
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-/** Runs one pass; resolves with what it did (groupsSwapped 0 when there was nothing to clean). */
-export async function cleanLog(log: PartitionLog, options: CleanOptions): Promise<CleanResult> {
-  const all = log.segmentsSnapshot();
-  const sealed = await compactableSegments(all, log, options.nowMs);
-  const firstDirty = log.firstDirtyOffset;
-  const result: CleanResult = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, mapEntries: 0, groupsSwapped: 0, cleanedUpTo: firstDirty };
+/** The segments a pass may compact, each with the base offset of the segment after it. */
+export interface CompactableSegment {
+  segment: Segment;
+  endOffset: number;
+}
+
+/** What the rewrite needs besides the segments (plain data: it crosses to the cleaner worker). */
+export interface RewriteSettings {
+  directory: string;
+  firstDirtyOffset: number;
+  segmentBytes: number;
+  /** Tombstones with a timestamp at or before this are removed. */
+  tombstoneHorizonMs: number;
+}
+
+/** One cleaned file written: it replaces `count` segments from index `first` of the pass's list. */
+export interface CleanedGroup {
+  first: number;
+  count: number;
+  endOffset: number;
+  /** False when swapping it in would change nothing (the file is then just deleted). */
+  changed: boolean;
+}
+
+export interface CleanedSegments {
+  mapEnd: number;
+  groups: CleanedGroup[];
+  stats: Omit<CleanResult, 'groupsSwapped' | 'cleanedUpTo'>;
+}
+
+/**
+ * Steps 1 and 2 of a pass, reading sealed segments and writing `.cleaned` files, touching no log
+ * state: the part that can run in the cleaner worker (./cleaner-worker.ts).
+ */
+export async function writeCleanedSegments(
+  compactable: readonly CompactableSegment[],
+  settings: RewriteSettings,
+  options: Pick<CleanOptions, 'map' | 'io' | 'shouldStop'>,
+): Promise<CleanedSegments> {
+  const stats = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, mapEntries: 0 };
   // With nothing dirty the clean section is still rewritten: tombstones may have expired since.
-  const mapEnd = await buildOffsetMap(sealed, all, firstDirty, options);
-  result.mapEntries = options.map.size;
-  const rewrite = sealed.filter((segment) => segment.baseOffset < mapEnd);
-  const context: RewriteContext = { map: options.map, mapEnd, tombstoneHorizonMs: options.nowMs - log.config.deleteRetentionMs, result };
-  for (const group of groupSegments(rewrite, all, log.config.segmentBytes)) {
-    const endOffset = all[all.indexOf(group[group.length - 1]!) + 1]!.baseOffset;
-    const cleanedPath = cleanedPathOf(log.directory, group[0]!.baseOffset, endOffset);
+  const mapEnd = await buildOffsetMap(compactable, settings.firstDirtyOffset, options);
+  stats.mapEntries = options.map.size;
+  const rewrite = compactable.filter(({ segment }) => segment.baseOffset < mapEnd);
+  const context: RewriteContext = { map: options.map, mapEnd, tombstoneHorizonMs: settings.tombstoneHorizonMs, stats };
+  const groups: CleanedGroup[] = [];
+  try {
+    for (const group of groupSegments(rewrite, settings.segmentBytes)) {
+      const endOffset = group[group.length - 1]!.endOffset;
+      const changed = await writeCleaned(group.map(({ segment }) => segment), cleanedPathOf(settings.directory, group[0]!.segment.baseOffset, endOffset), context, options);
+      groups.push({ first: compactable.indexOf(group[0]!), count: group.length, endOffset, changed });
+    }
+  } catch (error) {
+    for (const written of groups) await options.io.remove(cleanedPathOf(settings.directory, compactable[written.first]!.segment.baseOffset, written.endOffset)).catch(() => undefined);
+    throw error;
+  }
+  return { mapEnd, groups, stats };
+}
+
+/** Writes the cleaned files of a pass (in this thread unless a `write` function is given). */
+export type CleanedSegmentsWriter = (compactable: readonly CompactableSegment[], settings: RewriteSettings) => Promise<CleanedSegments>;
+
+/** Runs one pass; resolves with what it did (groupsSwapped 0 when there was nothing to clean). */
+export async function cleanLog(log: PartitionLog, options: CleanOptions & { write?: CleanedSegmentsWriter }): Promise<CleanResult> {
+  const compactable = await compactableSegments(log, options.nowMs);
+  const settings: RewriteSettings = {
+    directory: log.directory,
+    firstDirtyOffset: log.firstDirtyOffset,
+    segmentBytes: log.config.segmentBytes,
+    tombstoneHorizonMs: options.nowMs - log.config.deleteRetentionMs,
+  };
+  const write = options.write ?? ((segments, rewrite) => writeCleanedSegments(segments, rewrite, options));
+  const cleaned = await write(compactable, settings);
+  let groupsSwapped = 0;
+  for (let index = 0; index < cleaned.groups.length; index++) {
+    const group = cleaned.groups[index]!;
+    const replaced = compactable.slice(group.first, group.first + group.count).map(({ segment }) => segment);
+    const cleanedPath = cleanedPathOf(log.directory, replaced[0]!.baseOffset, group.endOffset);
     try {
-      const changed = await writeCleaned(group, cleanedPath, context, options);
-      if (changed && (await log.swapInCleaned(group, endOffset, options.swapHook))) result.groupsSwapped++;
+      if (group.changed && (await log.swapInCleaned(replaced, group.endOffset, options.swapHook))) groupsSwapped++;
       else await options.io.remove(cleanedPath);
     } catch (error) {
-      if (!log.isOffline) await options.io.remove(cleanedPath).catch(() => undefined); // not swapped: the old segments stay
+      // Not swapped: the old segments stay, and so must no cleaned file (unless the log is offline
+      // mid-swap: then reopening completes or discards it).
+      if (!log.isOffline) {
+        for (const left of cleaned.groups.slice(index)) await options.io.remove(cleanedPathOf(log.directory, compactable[left.first]!.segment.baseOffset, left.endOffset)).catch(() => undefined);
+      }
       throw error;
     }
   }
-  log.markCleanedUpTo(mapEnd);
-  result.cleanedUpTo = log.firstDirtyOffset;
-  return result;
+  log.markCleanedUpTo(cleaned.mapEnd);
+  return { ...cleaned.stats, groupsSwapped, cleanedUpTo: log.firstDirtyOffset };
 }
 
 /** The sealed segments old enough for min.compaction.lag.ms (a prefix: newer ones wait). */
-async function compactableSegments(all: readonly Segment[], log: PartitionLog, nowMs: number): Promise<Segment[]> {
-  const sealed = all.slice(0, -1);
-  if (log.config.minCompactionLagMs <= 0) return sealed;
+async function compactableSegments(log: PartitionLog, nowMs: number): Promise<CompactableSegment[]> {
+  const all = log.segmentsSnapshot();
   const cutoffMs = nowMs - log.config.minCompactionLagMs;
-  const ready: Segment[] = [];
-  for (const segment of sealed) {
-    if ((await segment.largestTimestamp()) > cutoffMs) break;
-    ready.push(segment);
+  const ready: CompactableSegment[] = [];
+  for (let index = 0; index < all.length - 1; index++) {
+    const segment = all[index]!;
+    if (log.config.minCompactionLagMs > 0 && (await segment.largestTimestamp()) > cutoffMs) break;
+    ready.push({ segment, endOffset: all[index + 1]!.baseOffset });
   }
   return ready;
 }
 
 /** Fills the map from `firstDirty` on; returns mapEnd (the offset after the last batch mapped). */
-async function buildOffsetMap(sealed: readonly Segment[], all: readonly Segment[], firstDirty: number, options: CleanOptions): Promise<number> {
+async function buildOffsetMap(compactable: readonly CompactableSegment[], firstDirty: number, options: Pick<CleanOptions, 'map' | 'shouldStop'>): Promise<number> {
   const { map } = options;
   map.clear();
   let mapEnd = firstDirty;
   let full = false;
-  for (const segment of sealed) {
+  for (const { segment, endOffset } of compactable) {
     if (full) break;
-    if (all[all.indexOf(segment) + 1]!.baseOffset <= firstDirty) continue;
+    if (endOffset <= firstDirty) continue;
     await forEachBatch(segment, options, (batch) => {
       const lastOffset = lastOffsetAt(batch, 0);
       if (lastOffset < firstDirty) return true;
@@ -140,19 +206,19 @@ async function buildOffsetMap(sealed: readonly Segment[], all: readonly Segment[
 }
 
 /** Consecutive segments whose inputs together stay within segment.bytes and i32 relative offsets. */
-function groupSegments(segments: readonly Segment[], all: readonly Segment[], maxBytes: number): Segment[][] {
-  const groups: Segment[][] = [];
-  let group: Segment[] = [];
+function groupSegments(segments: readonly CompactableSegment[], maxBytes: number): CompactableSegment[][] {
+  const groups: CompactableSegment[][] = [];
+  let group: CompactableSegment[] = [];
   let groupBytes = 0;
-  for (const segment of segments) {
-    const endOffset = all[all.indexOf(segment) + 1]!.baseOffset;
-    const fits = group.length > 0 && groupBytes + segment.sizeBytes <= maxBytes && endOffset - 1 - group[0]!.baseOffset <= MAX_RELATIVE_OFFSET;
+  for (const entry of segments) {
+    const { segment, endOffset } = entry;
+    const fits = group.length > 0 && groupBytes + segment.sizeBytes <= maxBytes && endOffset - 1 - group[0]!.segment.baseOffset <= MAX_RELATIVE_OFFSET;
     if (group.length > 0 && !fits) {
       groups.push(group);
       group = [];
       groupBytes = 0;
     }
-    group.push(segment);
+    group.push(entry);
     groupBytes += segment.sizeBytes;
   }
   if (group.length > 0) groups.push(group);
@@ -163,14 +229,14 @@ interface RewriteContext {
   map: OffsetMap;
   mapEnd: number;
   tombstoneHorizonMs: number;
-  result: CleanResult;
+  stats: CleanedSegments['stats'];
 }
 
 /**
  * Writes the cleaned copy of `group` to `path` and fsyncs it. Returns false when swapping it in
  * would change nothing (one segment, every batch kept as it was).
  */
-async function writeCleaned(group: readonly Segment[], path: string, context: RewriteContext, options: CleanOptions): Promise<boolean> {
+async function writeCleaned(group: readonly Segment[], path: string, context: RewriteContext, options: Pick<CleanOptions, 'io' | 'shouldStop'>): Promise<boolean> {
   let changed = group.length > 1;
   const writer = new CleanedWriter(await options.io.open(path, { create: true }));
   try {
@@ -179,7 +245,7 @@ async function writeCleaned(group: readonly Segment[], path: string, context: Re
       const segment = group[index]!;
       const lastSegment = index === group.length - 1;
       await forEachBatch(segment, options, (batch, position) => {
-        context.result.bytesRead += batch.length;
+        context.stats.bytesRead += batch.length;
         const isLastBatch = lastSegment && position + batch.length === segment.sizeBytes;
         const cleaned = cleanBatch(batch, context, isLastBatch);
         if (cleaned !== batch) changed = true;
@@ -187,7 +253,7 @@ async function writeCleaned(group: readonly Segment[], path: string, context: Re
         return true;
       }, () => writer.drainIfFull());
     }
-    context.result.bytesWritten += await writer.finish();
+    context.stats.bytesWritten += await writer.finish();
   } finally {
     await writer.close();
   }
@@ -219,8 +285,8 @@ function cleanBatch(batch: Buffer, context: RewriteContext, isLastBatch: boolean
     kept.push([start, end]);
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
   });
-  context.result.recordsRead += recordCount;
-  context.result.recordsKept += kept.length;
+  context.stats.recordsRead += recordCount;
+  context.stats.recordsKept += kept.length;
   if (kept.length === recordCount) return batch;
   if (kept.length === 0) return isLastBatch ? emptyBatchLike(batch) : null;
   return rebuiltBatch(batch, records, kept, logAppendTime ? maxTimestampAt(batch, 0) : maxTimestamp);
@@ -262,7 +328,7 @@ export function emptyBatchLike(batch: Buffer): Buffer {
  * position, reading ahead one chunk while the current one is processed; stops when `visit`
  * returns false. `afterChunk` runs between chunks (the writer drains there).
  */
-async function forEachBatch(segment: Segment, options: CleanOptions, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
+async function forEachBatch(segment: Segment, options: Pick<CleanOptions, 'shouldStop'>, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
   const endPosition = segment.sizeBytes;
   let readPosition = 0;
   const readNext = (): Promise<Buffer> => {
