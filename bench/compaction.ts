@@ -10,16 +10,18 @@
  *                  entries actually fill (16 B per key).
  *   produce        appends of 16 KiB batches (encoded once, copied per append, as a broker
  *                  appends what clients sent), 32 in flight, to another partition of the same
- *                  process: first alone (baseline), then while the cleaner cleans a second copy of
- *                  the partition; records/s with the cleaner as a share of the baseline.
- *   clean + produce the cleaner's MB/s in that concurrent run.
+ *                  process: first alone (baseline), then while the cleaner cleans another copy
+ *                  of the partition, once in its worker thread (as the broker runs it) and once
+ *                  in-process; records/s with the cleaner as a share of the baseline.
+ *   clean + produce the cleaner's MB/s in those concurrent runs.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecordBatch } from '../src/codec/record-batch.js';
-import { cleanLog } from '../src/storage/cleaner/log-cleaner.js';
+import { CleanerThread } from '../src/storage/cleaner/cleaner-worker.js';
+import { cleanLog, type CleanedSegmentsWriter } from '../src/storage/cleaner/log-cleaner.js';
 import { OFFSET_MAP_ENTRY_BYTES, OffsetMap } from '../src/storage/cleaner/offset-map.js';
 import { nodeFileIO } from '../src/storage/file-io.js';
 import type { LogConfig } from '../src/storage/log-config.js';
@@ -94,9 +96,9 @@ async function produceUntil(log: PartitionLog, shouldStop: () => boolean): Promi
   return { megabytesPerSecond: bytes / MEGABYTE / seconds, recordsPerSecond: records / seconds };
 }
 
-async function timedClean(log: PartitionLog, map: OffsetMap): Promise<{ throughput: Throughput; mapEntries: number }> {
+async function timedClean(log: PartitionLog, map: OffsetMap, write?: CleanedSegmentsWriter): Promise<{ throughput: Throughput; mapEntries: number }> {
   const start = performance.now();
-  const pass = await cleanLog(log, { map, io: nodeFileIO, nowMs: Date.now() });
+  const pass = await cleanLog(log, { map, io: nodeFileIO, nowMs: Date.now(), ...(write ? { write } : {}) });
   const seconds = (performance.now() - start) / 1000;
   return { throughput: { megabytesPerSecond: pass.bytesRead / MEGABYTE / seconds, recordsPerSecond: pass.recordsRead / seconds }, mapEntries: pass.mapEntries };
 }
@@ -107,15 +109,18 @@ export async function runCompactionBench(options: { quick: boolean }): Promise<B
   const root = mkdtempSync(join(tmpdir(), 'strata-bench-compaction-'));
   const results: BenchResult[] = [];
   try {
-    progress(`writing two ${sizeMiB} MiB partitions (10% live keys)`);
+    progress(`writing three ${sizeMiB} MiB partitions (10% live keys)`);
     const alone = await buildPartition(join(root, 'alone-0'), sizeMiB * MIB);
-    const concurrent = await buildPartition(join(root, 'concurrent-0'), sizeMiB * MIB);
+    const inWorker = await buildPartition(join(root, 'worker-0'), sizeMiB * MIB);
+    const inProcess = await buildPartition(join(root, 'in-process-0'), sizeMiB * MIB);
     const producedTo = await PartitionLog.open(join(root, 'produce-0'), { config: { ...CONFIG, compact: false } });
     const map = new OffsetMap(MAP_BYTES);
+    const thread = CleanerThread.start();
+    if (thread === null) throw new Error('the cleaner worker is not built (run npm run build)');
 
-    progress('cleaning alone');
+    progress('cleaning alone (in-process)');
     const cleanedAlone = await timedClean(alone, map);
-    results.push(result(`clean ${sizeMiB} MiB, 10% live keys (alone)`, cleanedAlone.throughput, null, null));
+    results.push(result(`clean ${sizeMiB} MiB, 10% live keys (alone, in-process)`, cleanedAlone.throughput, null, null));
     results.push(
       result(`key map: ${(map.memoryBytes / MIB).toFixed(0)} MiB allocated, ${((cleanedAlone.mapEntries * OFFSET_MAP_ENTRY_BYTES) / MIB).toFixed(1)} MiB used (${cleanedAlone.mapEntries.toLocaleString('en-US')} keys)`, { megabytesPerSecond: 0, recordsPerSecond: 0 }, null, null),
     );
@@ -126,15 +131,18 @@ export async function runCompactionBench(options: { quick: boolean }): Promise<B
     const produceAlone = await produceUntil(producedTo, () => performance.now() > deadline);
     results.push(result('produce, no cleaner (baseline)', produceAlone, null, null));
 
-    progress('producing while the cleaner runs');
-    let cleaning = true;
-    const [cleanedConcurrently, produceWithCleaner] = await Promise.all([
-      timedClean(concurrent, map).finally(() => (cleaning = false)),
-      produceUntil(producedTo, () => !cleaning),
-    ]);
-    results.push(result('produce while the cleaner runs', produceWithCleaner, produceAlone, 'produce, no cleaner'));
-    results.push(result(`clean ${sizeMiB} MiB while producing`, cleanedConcurrently.throughput, cleanedAlone.throughput, 'clean alone'));
-    for (const log of [alone, concurrent, producedTo]) await log.close();
+    for (const [where, log, write] of [
+      ['worker thread', inWorker, (compactable, settings) => thread.write(compactable, settings, inWorker.segmentConfig, MAP_BYTES)],
+      ['in-process', inProcess, undefined],
+    ] as const satisfies readonly (readonly [string, PartitionLog, CleanedSegmentsWriter | undefined])[]) {
+      progress(`producing while the cleaner runs (${where})`);
+      let cleaning = true;
+      const [cleaned, produced] = await Promise.all([timedClean(log, map, write).finally(() => (cleaning = false)), produceUntil(producedTo, () => !cleaning)]);
+      results.push(result(`produce while the cleaner runs (${where})`, produced, produceAlone, 'produce, no cleaner'));
+      results.push(result(`clean ${sizeMiB} MiB while producing (${where})`, cleaned.throughput, cleanedAlone.throughput, 'clean alone'));
+    }
+    await thread.close();
+    for (const log of [alone, inWorker, inProcess, producedTo]) await log.close();
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
