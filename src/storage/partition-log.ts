@@ -410,11 +410,20 @@ export class PartitionLog {
     const endOffset = this.logEndOffsetValue;
     if (offset === endOffset) return Buffer.alloc(0);
     const segments = this.segments;
+    // Compaction may leave a segment holding only empty batches: such a result goes on into the
+    // next segment, so a reader gets records when there are any (kafkajs takes a fetch without a
+    // record for "caught up" and jumps to the high watermark).
+    const empties: Buffer[] = [];
     for (let index = this.segmentIndexFor(offset); index < segments.length; index++) {
       const bytes = await segments[index]!.read(offset, Math.max(maxBytes, BATCH_HEADER_BYTES));
-      if (bytes !== null) return batchesBelow(bytes, endOffset);
+      if (bytes === null) continue;
+      const below = batchesBelow(bytes, endOffset);
+      if (below.length === 0 || holdsRecords(below)) return empties.length === 0 ? below : Buffer.concat([...empties, below]);
+      empties.push(below);
+      offset = endOffsetOf(below);
+      if (offset >= endOffset) break;
     }
-    return Buffer.alloc(0);
+    return Buffer.concat(empties);
   }
 
   /** The first record whose timestamp is ≥ `timestampMs`, or null if none is. */
@@ -628,4 +637,23 @@ function batchesBelow(bytes: Buffer, endOffset: number): Buffer {
   let position = 0;
   while (position < bytes.length && baseOffsetAt(bytes, position) < endOffset) position += batchSizeAt(bytes, position);
   return bytes.subarray(0, position);
+}
+
+/** Whether any batch in `bytes` (whole batches) has a record. */
+function holdsRecords(bytes: Buffer): boolean {
+  for (let position = 0; position < bytes.length; position += batchSizeAt(bytes, position)) {
+    if (bytes.readInt32BE(position + Field.recordCount) > 0) return true;
+  }
+  return false;
+}
+
+/** The offset after the last batch in `bytes` (whole batches, at least one). */
+function endOffsetOf(bytes: Buffer): number {
+  let position = 0;
+  let last = 0;
+  while (position < bytes.length) {
+    last = position;
+    position += batchSizeAt(bytes, position);
+  }
+  return baseOffsetAt(bytes, last) + bytes.readInt32BE(last + Field.lastOffsetDelta) + 1;
 }

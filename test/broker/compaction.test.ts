@@ -67,6 +67,43 @@ describe('compacted topics in the broker', () => {
     }
   });
 
+  it('a kafkajs consumer reads a compacted topic (offset gaps, empty batches) to its end over the wire', async () => {
+    const server = await StrataServer.start({ host: '127.0.0.1', port: 0, broker: { dataDir: tempDir(), logCleanerEnable: false, groupInitialRebalanceDelayMs: 0 } });
+    servers.push(server);
+    await server.broker.topics.create('accounts', { partitions: 1, config: COMPACTED });
+    const kafka = new Kafka({ clientId: 'compaction', brokers: [`127.0.0.1:${server.port}`], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let round = 0; round < 30; round++) await producer.send({ topic: 'accounts', messages: Array.from({ length: 4 }, (_, index) => ({ key: `k${index}`, value: `r${round}` })) });
+    await producer.send({ topic: 'accounts', messages: [{ key: 'k0', value: null }] });
+    await server.broker.topics.partition('accounts', 0).roll(); // the log now ends right after a cleaned segment
+    await producer.disconnect();
+    const cleaned = await server.broker.cleaner.clean(server.broker.topics.partition('accounts', 0));
+    expect(cleaned?.groupsSwapped).toBeGreaterThan(0);
+    const endOffset = server.broker.topics.partition('accounts', 0).logEndOffset;
+    const consumer = kafka.consumer({ groupId: 'replay' });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: 'accounts', fromBeginning: true });
+      const seen: { offset: number; key: string; value: string | null }[] = [];
+      let reachedEnd: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => (reachedEnd = resolve));
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) seen.push({ offset: Number(message.offset), key: message.key!.toString(), value: message.value?.toString() ?? null });
+          if (Number(batch.lastOffset()) + 1 >= endOffset || seen.some((record) => record.key === 'k0' && record.value === null)) reachedEnd();
+        },
+      });
+      await done;
+      const offsets = seen.map((record) => record.offset);
+      expect(new Set(offsets).size).toBe(offsets.length);
+      expect(new Map(seen.map((record) => [record.key, record.value]))).toEqual(new Map([['k1', 'r29'], ['k2', 'r29'], ['k3', 'r29'], ['k0', null]]));
+      expect(seen.length).toBe(4);
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
   it('the background cleaner compacts a dirty topic on its own and keeps the newest value of every key', async () => {
     const broker = await Broker.open({ dataDir: tempDir(), logCleanerBackoffMs: 10 });
     await broker.admin.createTopic('accounts', { partitions: 1, config: COMPACTED });

@@ -7,13 +7,15 @@
  * at or above its min.cleanable.dirty.ratio, and runs one pass over it. When none qualifies it
  * sleeps `backoffMs`. One pass at a time, one key map of `mapBytes` reused by every pass (allocated
  * on first use). A log whose pass fails (corrupt data, a full disk) is reported through `onError`
- * and left alone until the broker restarts, as Kafka marks a partition uncleanable. close() stops
+ * and left alone until the broker restarts, as Kafka marks a partition uncleanable; a pass that
+ * lost a segment to retention or truncation is simply tried again later. close() stops
  * the pass in progress between two chunks (nothing half-swapped) and waits for it.
  */
 
 import type { FileIO } from '../file-io.js';
 import type { PartitionLog } from '../partition-log.js';
 import { SerialQueue } from '../serial-queue.js';
+import { StorageError } from '../storage-error.js';
 import { CleanerThread } from './cleaner-worker.js';
 import { cleanLog, CleanerStoppedError, type CleanResult } from './log-cleaner.js';
 import { OffsetMap } from './offset-map.js';
@@ -117,6 +119,8 @@ export class CleanerManager {
       return result;
     } catch (error) {
       if (error instanceof CleanerStoppedError) return null;
+      // Retention or truncation removed a segment under the pass: nothing is wrong, try again later.
+      if (isRemovedSegment(error)) return null;
       this.uncleanable.add(log);
       this.options.onError?.(log, error);
       return null;
@@ -139,4 +143,8 @@ export class CleanerManager {
     await this.thread?.close();
     this.map = null;
   }
+}
+
+function isRemovedSegment(error: unknown): boolean {
+  return (error instanceof StorageError && error.code === 'OFFSET_OUT_OF_RANGE') || (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
