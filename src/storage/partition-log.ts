@@ -3,6 +3,7 @@
  *
  *   <dir>/00000000000000000000.log|.index|.timeindex    sealed segment
  *   <dir>/00000000000000368769.log|.index|.timeindex    … the active segment, named by its base offset
+ *   <dir>/<base>.<end>.log.cleaned|.swap                 a compaction swap in progress (./cleaner/segment-swap.ts)
  *
  * Appends are validated (header, CRC, counts; records are not parsed), given offsets by rewriting
  * baseOffset in place, and written in order by one writer that coalesces queued batches into one
