@@ -86,7 +86,8 @@ export class CleanerThread {
 function errorFrom(error: { name: string; message: string; code?: string }): Error {
   if (error.name === 'CleanerStoppedError') return new CleanerStoppedError(error.message);
   if (error.name === 'StorageError' && error.code !== undefined) return new StorageError(error.code as StorageErrorCode, error.message);
-  return new Error(error.message);
+  // An errno (ENOENT when retention removed a segment under the pass) keeps its code.
+  return Object.assign(new Error(error.message), error.code === undefined ? {} : { code: error.code });
 }
 
 /** Worker side. */
