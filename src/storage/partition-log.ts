@@ -51,6 +51,8 @@ export interface PartitionLogOptions {
   /** Whether the last close was orderly (the data directory's marker). Default false: recover. */
   cleanShutdown?: boolean;
   logStartOffset?: number;
+  /** Compaction: offsets below this were compacted before (the data directory's checkpoint). Default 0. */
+  firstDirtyOffset?: number;
   nowMs?: () => number;
   onEvent?: (event: LogEvent) => void;
 }
@@ -92,7 +94,7 @@ export class PartitionLog {
   private activeSegmentStartMs: number;
   private offlineError: StorageError | null = null;
   private closed = false;
-  /** Compaction: every offset below this has been cleaned at least once (in memory: 0 after a restart). */
+  /** Compaction: every offset below this has been cleaned at least once (checkpointed by LogDirectory). */
   private firstDirtyOffsetValue = 0;
   /** Bumped whenever the segment list changes under readers (a compaction swap). */
   private segmentsGeneration = 0;
@@ -138,7 +140,11 @@ export class PartitionLog {
       initialOffset: options.logStartOffset ?? 0,
       onEvent,
     });
-    return new PartitionLog(directory, segments, stats, config, io, options.nowMs ?? Date.now, onEvent, options.logStartOffset);
+    const log = new PartitionLog(directory, segments, stats, config, io, options.nowMs ?? Date.now, onEvent, options.logStartOffset);
+    // A checkpoint never runs ahead of what is on disk (swaps are durable before it moves), but a
+    // crash may have cut the log below it: never past the end.
+    log.markCleanedUpTo(options.firstDirtyOffset ?? 0);
+    return log;
   }
 
   get config(): LogConfig {

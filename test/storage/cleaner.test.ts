@@ -11,6 +11,7 @@ import type { SwapStep } from '../../src/storage/cleaner/segment-swap.js';
 import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { nodeFileIO } from '../../src/storage/file-io.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
+import { LogDirectory } from '../../src/storage/log-directory.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { readAll, type ReadRecord } from '../support/compaction.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -140,6 +141,24 @@ describe('log cleaner', () => {
     expect(log.logEndOffset).toBe(3);
     expect(await readAll(log)).toEqual([{ offset: 2, key: 'a', value: 'a3', timestamp: T0 }]);
     await log.close();
+  });
+
+  it('remembers what was compacted across a restart (cleaner-offset-checkpoint): no dirty ratio to redo', async () => {
+    const path = tempDir();
+    let directory = await LogDirectory.open(path, { config: CONFIG });
+    let log = await directory.openPartition('accounts-0');
+    for (let index = 0; index < 60; index++) await log.append(batch([{ key: `k${index % 4}`, value: `v${index}` }]));
+    await log.roll();
+    expect(log.dirtyRatio()).toBe(1);
+    await clean(log);
+    const cleanedUpTo = log.firstDirtyOffset;
+    expect(cleanedUpTo).toBe(60);
+    await directory.close();
+    directory = await LogDirectory.open(path, { config: CONFIG });
+    log = await directory.openPartition('accounts-0');
+    expect(log.firstDirtyOffset).toBe(cleanedUpTo);
+    expect(log.dirtyRatio()).toBe(0);
+    await directory.close();
   });
 
   it('stops between chunks when asked, swapping nothing', async () => {
