@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runCodecBench } from './codec.js';
+import { runCompactionBench } from './compaction.js';
 import { runEmbeddedBench } from './embedded.js';
 import { printTable, type BenchResult } from './measure.js';
 import { runStorageBench } from './storage.js';
@@ -16,6 +17,7 @@ type Suite = (options: { quick: boolean }) => BenchResult[] | Promise<BenchResul
 
 const suites: Record<string, Suite> = {
   codec: runCodecBench,
+  compaction: runCompactionBench,
   embedded: runEmbeddedBench,
   storage: runStorageBench,
   wire: runWireBench,

@@ -4,11 +4,13 @@
  * methods, so whatever a network client can do goes through here.
  *
  * It owns the data directory (lock, recovery, checkpoints, clean-shutdown marker), the metadata,
- * and the background jobs (retention, group session expiry), which stop on close.
+ * and the background jobs (retention, the log cleaner for compacted topics, group session expiry),
+ * which stop on close.
  */
 
 import { Field, maxTimestampAt, readBatchHeader, validateBatchFrame } from '../codec/record-batch-header.js';
-import { setMaxTimestamp, validateRecordBatch } from '../codec/record-batch.js';
+import { forEachRecord, setMaxTimestamp, validateRecordBatch } from '../codec/record-batch.js';
+import { CleanerManager } from '../storage/cleaner/cleaner-manager.js';
 import type { FileIO } from '../storage/file-io.js';
 import { nodeFileIO } from '../storage/file-io.js';
 import { LogDirectory } from '../storage/log-directory.js';
@@ -65,6 +67,8 @@ export class BrokerCore {
   private readonly waiters = new DataWaiters();
   private retentionTimer: NodeJS.Timeout | null = null;
   private groupTimer: NodeJS.Timeout | null = null;
+  /** Compaction of topics whose cleanup.policy includes compact (storage/cleaner/). */
+  readonly cleaner: CleanerManager;
   private nextProducerId = 0;
   private producerIdLimit = 0;
   private closed = false;
@@ -77,7 +81,17 @@ export class BrokerCore {
     private readonly directory: LogDirectory,
     private readonly metadata: MetadataStore,
     private readonly io: FileIO,
-  ) {}
+    onStorageEvent: ((event: LogEvent) => void) | undefined,
+  ) {
+    this.cleaner = new CleanerManager({
+      logs: () => [...this.topics.allPartitions()].map(({ log }) => log),
+      io,
+      mapBytes: effectiveValue('log.cleaner.dedupe.buffer.size', config) as number,
+      backoffMs: effectiveValue('log.cleaner.backoff.ms', config) as number,
+      useWorker: true,
+      onError: (log, error) => onStorageEvent?.({ type: 'cleaner-failed', directory: log.directory, error: (error as Error).message }),
+    });
+  }
 
   /** Idempotent producers' state per partition, from the clean-shutdown snapshot or the logs' tails. */
   private async recoverProducerStates(): Promise<void> {
@@ -109,7 +123,7 @@ export class BrokerCore {
         maxSessionTimeoutMs: effectiveValue('group.max.session.timeout.ms', config) as number,
         partitionExists: (topic, partition) => topics.has(topic) && partition >= 0 && partition < topics.get(topic).partitions,
       });
-      const broker = new BrokerCore(config, topics, groups, directory, metadata, io);
+      const broker = new BrokerCore(config, topics, groups, directory, metadata, io, options.onStorageEvent);
       await broker.recoverProducerStates();
       broker.startBackgroundJobs();
       return broker;
@@ -169,6 +183,7 @@ export class BrokerCore {
       const stampedMs = logAppendTime ? Date.now() : null;
       const checked = !options.trusted || logAppendTime;
       if (checked) this.checkRecords(batch, stampedMs, options.trusted === true);
+      if (String(this.topics.configValue(topic, 'cleanup.policy')).includes('compact')) checkKeys(topic, batch);
       const { result, duplicate } = this.appendIdempotently(topic, partition, batch, (onFailed) => log.append(batch, { frameChecked: checked, onFailed }));
       const offsets = await result;
       // Readable as soon as it is written: wake long polls before waiting for the fsync.
@@ -273,6 +288,7 @@ export class BrokerCore {
     this.retentionTimer.unref();
     this.groupTimer = setInterval(() => this.groups.tick(), GROUP_TICK_MS);
     this.groupTimer.unref();
+    if (effectiveValue('log.cleaner.enable', this.config) === true) this.cleaner.start();
   }
 
   /** Runs retention on every partition whose cleanup.policy includes delete. */
@@ -299,11 +315,23 @@ export class BrokerCore {
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     if (this.groupTimer !== null) clearInterval(this.groupTimer);
     this.waiters.wakeAll();
+    await this.cleaner.close();
     await this.groups.close();
     await this.topics.idle();
     await this.writeProducerStateSnapshot().catch(() => undefined); // without it, the next open scans the logs' tails
     await this.directory.close();
   }
+}
+
+/** A compacted topic keeps the newest record per key: a record without a key is refused, as in Kafka. */
+function checkKeys(topic: string, batch: Buffer): void {
+  let index = 0;
+  let keyless = -1;
+  forEachRecord(batch, (_offset, _timestamp, key) => {
+    if (key === null && keyless < 0) keyless = index;
+    index++;
+  });
+  if (keyless >= 0) throw new BrokerError('INVALID_RECORD', `compacted topic ${topic} cannot accept a record without a key (record ${keyless} of the batch)`);
 }
 
 export function partitionKey(topic: string, partition: number): string {

@@ -94,5 +94,9 @@ export function logConfigOf(topicConfig: ConfigMap, brokerConfig: ConfigMap): Lo
     retentionBytes: number('retention.bytes'),
     flushMessages: number('flush.messages'),
     flushMs: number('flush.ms'),
+    compact: String(effectiveValue('cleanup.policy', topicConfig, brokerConfig)).includes('compact'),
+    minCleanableDirtyRatio: number('min.cleanable.dirty.ratio'),
+    deleteRetentionMs: number('delete.retention.ms'),
+    minCompactionLagMs: number('min.compaction.lag.ms'),
   };
 }

@@ -12,6 +12,11 @@
  *   crash loses what was in flight, never re-delivers it.
  * In a group, processed offsets are committed every `autoCommitIntervalMs`, before a rebalance gives
  * partitions away, and on close; `commit()` commits now.
+ *
+ * Replay (`readToEnd: true`): each partition's log end offset is captured when the consumer first
+ * reads it; the iterator finishes (and run() resolves) once every assigned partition has been read
+ * up to that offset. Records appended later are not returned. Event-sourced apps use it to rebuild
+ * their state from a (compacted) topic before serving; see README "Compaction".
  */
 
 import { forEachRecord } from '../codec/record-batch.js';
@@ -43,6 +48,8 @@ export interface ConsumerOptions {
   maxBytesPerPartition?: number;
   /** Longest a caught-up fetch waits for new records before checking in again (default 500 ms). */
   maxWaitMs?: number;
+  /** Stop at the log end offsets captured when each partition is first read (replay, then done). */
+  readToEnd?: boolean;
 }
 
 export interface SubscribeOptions {
@@ -70,6 +77,8 @@ interface PartitionState {
   highWatermark: number;
   /** The next fetch, started while the last one's messages are consumed; used if `position` still matches. */
   readAhead: { position: number; result: Promise<FetchResult> } | null;
+  /** readToEnd: the log end offset captured when first read (null until then). */
+  endOffset: number | null;
 }
 
 function keyOf(topic: string, partition: number): string {
@@ -179,7 +188,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   }
 
   private newState(topic: string, partition: number, position: number): PartitionState {
-    return { topic, partition, position, processed: null, committed: null, paused: false, highWatermark: 0, readAhead: null };
+    return { topic, partition, position, processed: null, committed: null, paused: false, highWatermark: 0, readAhead: null, endOffset: null };
   }
 
   // ---- positions --------------------------------------------------------------------------
@@ -336,16 +345,26 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     while (!this.closed) {
       if (this.needsRebalance) await this.rebalance();
       if (this.bufferIndex < this.buffer.length) return this.buffer[this.bufferIndex++]!;
+      if (this.options.readToEnd === true && (await this.reachedEnd())) return null;
       await this.fetchRound();
     }
     return null;
+  }
+
+  /** readToEnd: whether every assigned partition was read up to its captured end offset. */
+  private async reachedEnd(): Promise<boolean> {
+    for (const state of this.states.values()) {
+      state.endOffset ??= (await this.broker.listOffset(state.topic, state.partition, -1)).offset;
+      if (state.position < state.endOffset) return false;
+    }
+    return true;
   }
 
   /** Fetches every unpaused partition once; waits for new data when none had any. */
   private async fetchRound(): Promise<void> {
     if (this.subscription === null) throw new ClientError('ILLEGAL_STATE', 'subscribe or assign before consuming');
     const fetched: ConsumerMessage[] = [];
-    const active = [...this.states.values()].filter((state) => !state.paused);
+    const active = [...this.states.values()].filter((state) => !state.paused && (state.endOffset === null || state.position < state.endOffset));
     for (const state of active) fetched.push(...(await this.fetchPartition(state)));
     if (fetched.length === 0) {
       this.wait = new AbortController();
@@ -373,8 +392,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     state.highWatermark = result.highWatermark;
     const messages: ConsumerMessage[] = [];
     const { topic, partition, position } = state;
+    const endOffset = state.endOffset ?? Infinity;
     const nextOffset = forEachRecord(result.records, (offset, timestamp, key, value, headers) => {
-      if (offset >= position) messages.push({ topic, partition, offset, timestamp, key, value, headers });
+      if (offset >= position && offset < endOffset) messages.push({ topic, partition, offset, timestamp, key, value, headers });
     });
     // Offsets may have gaps (compaction): the next position follows the last batch, not its last record.
     state.position = Math.max(state.position, nextOffset);

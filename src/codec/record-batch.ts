@@ -206,7 +206,7 @@ function walkRecords(
   position: number,
   sizeBytes: number,
   options: DecodeOptions,
-  onRecord: (cursor: RecordCursor) => void,
+  onRecord: (cursor: RecordCursor, recordStart: number, bytes: Buffer) => void,
 ): void {
   const recordCount = batch.readInt32BE(position + Field.recordCount);
   const lastOffsetDelta = batch.readInt32BE(position + Field.lastOffsetDelta);
@@ -215,12 +215,13 @@ function walkRecords(
   let previousOffsetDelta = -1;
   for (let index = 0; index < recordCount; index++) {
     if (cursor.atEnd) throw new CodecError('INVALID_RECORD', `batch at ${position}: header says ${recordCount} records, found ${index}`);
+    const recordStart = cursor.reader.position;
     cursor.next();
     if (cursor.offsetDelta <= previousOffsetDelta || cursor.offsetDelta > lastOffsetDelta) {
       throw new CodecError('INVALID_RECORD', `batch at ${position}: record ${index} has offset delta ${cursor.offsetDelta} (previous ${previousOffsetDelta}, last ${lastOffsetDelta})`);
     }
     previousOffsetDelta = cursor.offsetDelta;
-    onRecord(cursor);
+    onRecord(cursor, recordStart, bytes);
   }
   if (!cursor.atEnd) throw new CodecError('INVALID_RECORD', `batch at ${position}: ${cursor.reader.remaining} bytes after its ${recordCount} records`);
 }
@@ -261,6 +262,23 @@ export function decodeRecordBatch(batch: Buffer, position = 0, end = batch.lengt
     records.push(cursor.toRecord(header.baseOffset, timestamp));
   });
   return { header, records };
+}
+
+/**
+ * Receives one record of walkRawRecords without any object built for it: the cursor has its
+ * deltas and the positions of its key and value in `bytes` (the batch, or its decompressed
+ * records); the record's own bytes are [start, end) of `bytes`.
+ */
+export type RawRecordVisitor = (cursor: RecordCursor, bytes: Buffer, start: number, end: number) => void;
+
+/**
+ * Walks the records of the one batch in `batch` (validating framing, CRC and every record, as
+ * decodeRecordBatch does; a compressed batch is decompressed once). For compaction, which keeps or
+ * drops records by key and copies the kept ones' bytes as they are.
+ */
+export function walkRawRecords(batch: Buffer, visit: RawRecordVisitor, options: DecodeOptions = {}): void {
+  const sizeBytes = validateBatchFrame(batch, 0, batch.length);
+  walkRecords(batch, 0, sizeBytes, options, (cursor, recordStart, bytes) => visit(cursor, bytes, recordStart, cursor.reader.position));
 }
 
 /** Receives one record; key, value and header values are views into the fetched bytes. */

@@ -24,6 +24,14 @@ export interface LogConfig {
   flushMessages: number;
   /** flush.ms: fsync when data has been unflushed this long. */
   flushMs: number;
+  /** cleanup.policy includes compact: the cleaner keeps the newest record per key (./cleaner/). */
+  compact: boolean;
+  /** min.cleanable.dirty.ratio: clean when this share of the sealed bytes was never cleaned. */
+  minCleanableDirtyRatio: number;
+  /** delete.retention.ms: a tombstone (null value) is removed this long after its timestamp. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms: records newer than this stay uncompacted (whole segments). */
+  minCompactionLagMs: number;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = {
@@ -36,6 +44,10 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = {
   retentionBytes: -1,
   flushMessages: Infinity,
   flushMs: Infinity,
+  compact: false,
+  minCleanableDirtyRatio: 0.5,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCompactionLagMs: 0,
 };
 
 const MIN_SEGMENT_BYTES = 14; // Kafka's minimum (a batch header is larger: every segment then holds one batch)
@@ -59,5 +71,10 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
   checkRange('retention.bytes', config.retentionBytes, -1, Infinity);
   checkRange('flush.messages', config.flushMessages, 1, Infinity);
   checkRange('flush.ms', config.flushMs, 0, Infinity);
+  checkRange('delete.retention.ms', config.deleteRetentionMs, 0, Infinity);
+  checkRange('min.compaction.lag.ms', config.minCompactionLagMs, 0, Infinity);
+  if (!(config.minCleanableDirtyRatio >= 0 && config.minCleanableDirtyRatio <= 1)) {
+    throw new StorageError('INVALID_CONFIG', `min.cleanable.dirty.ratio must be a number in [0, 1], got ${config.minCleanableDirtyRatio}`);
+  }
   return config;
 }

@@ -6,11 +6,13 @@
  *   <data-dir>/clean-shutdown                     empty; present only after an orderly close
  *   <data-dir>/recovery-point-offset-checkpoint   per partition: offsets below are fsynced
  *   <data-dir>/log-start-offset-checkpoint        per partition: first offset still readable
+ *   <data-dir>/cleaner-offset-checkpoint          per partition: offsets below were compacted
+ *                                                 (./cleaner/; absent for never-compacted ones)
  *   <data-dir>/<topic>-<partition>/               one PartitionLog (./partition-log.ts)
  *   <data-dir>/<topic>-<partition>.<id>-delete/   a partition being deleted (removed on open)
  *
  * Opening removes the clean-shutdown marker (so a crash from then on is seen as one); closing
- * closes every log, writes both checkpoints, then the marker. The checkpoints are also written
+ * closes every log, writes the checkpoints, then the marker. The checkpoints are also written
  * every `checkpointIntervalMs` so recovery after a crash scans little.
  */
 
@@ -28,6 +30,7 @@ import { StorageError } from './storage-error.js';
 export const CLEAN_SHUTDOWN_FILE = 'clean-shutdown';
 export const RECOVERY_POINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_FILE = 'log-start-offset-checkpoint';
+export const CLEANER_OFFSET_FILE = 'cleaner-offset-checkpoint';
 const PARTITION_DIRECTORY = /^[a-zA-Z0-9._-]+-\d+$/;
 const DELETED_DIRECTORY = /-delete$/;
 
@@ -56,6 +59,7 @@ export class LogDirectory {
     private readonly lock: DirLock,
     private readonly recoveryPoints: Map<string, number>,
     private readonly logStartOffsets: Map<string, number>,
+    private readonly cleanerOffsets: Map<string, number>,
     private readonly options: LogDirectoryOptions,
     private readonly io: FileIO,
   ) {}
@@ -74,7 +78,8 @@ export class LogDirectory {
       await LogDirectory.removeDeletedPartitions(io, path);
       const recoveryPoints = await readCheckpoint(io, join(path, RECOVERY_POINT_FILE));
       const logStartOffsets = await readCheckpoint(io, join(path, LOG_START_FILE));
-      const directory = new LogDirectory(path, cleanShutdown, lock, recoveryPoints, logStartOffsets, options, io);
+      const cleanerOffsets = await readCheckpoint(io, join(path, CLEANER_OFFSET_FILE));
+      const directory = new LogDirectory(path, cleanShutdown, lock, recoveryPoints, logStartOffsets, cleanerOffsets, options, io);
       if (!cleanShutdown) for (const name of await directory.partitionNames()) directory.unrecovered.add(name);
       directory.startCheckpointTimer();
       return directory;
@@ -121,6 +126,7 @@ export class LogDirectory {
       cleanShutdown: this.cleanShutdown,
       recoveryPoint: this.recoveryPoints.get(name) ?? 0,
       ...(this.logStartOffsets.has(name) ? { logStartOffset: this.logStartOffsets.get(name)! } : {}),
+      ...(this.cleanerOffsets.has(name) ? { firstDirtyOffset: this.cleanerOffsets.get(name)! } : {}),
       ...(this.options.nowMs ? { nowMs: this.options.nowMs } : {}),
       ...(this.options.onEvent ? { onEvent: this.options.onEvent } : {}),
     });
@@ -144,6 +150,7 @@ export class LogDirectory {
     if (log !== undefined) await log.close();
     this.recoveryPoints.delete(name);
     this.logStartOffsets.delete(name);
+    this.cleanerOffsets.delete(name);
     this.unrecovered.delete(name);
     const source = join(this.path, name);
     if (!(await this.io.exists(source))) return;
@@ -153,15 +160,17 @@ export class LogDirectory {
     await this.io.remove(aside);
   }
 
-  /** Writes the recovery-point and log-start checkpoints of every partition (one write at a time). */
+  /** Writes the recovery-point, log-start and cleaner checkpoints of every partition (one write at a time). */
   checkpoint(): Promise<void> {
     return this.checkpoints.run(async () => {
       for (const [name, log] of this.logs) {
         this.recoveryPoints.set(name, log.recoveryPoint);
         this.logStartOffsets.set(name, log.logStartOffset);
+        this.cleanerOffsets.set(name, log.firstDirtyOffset);
       }
       await writeCheckpoint(this.io, join(this.path, RECOVERY_POINT_FILE), this.recoveryPoints);
       await writeCheckpoint(this.io, join(this.path, LOG_START_FILE), this.logStartOffsets);
+      await writeCheckpoint(this.io, join(this.path, CLEANER_OFFSET_FILE), this.cleanerOffsets);
     });
   }
 

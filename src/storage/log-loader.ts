@@ -4,10 +4,11 @@
  * one reads its tail. After a crash, every segment from the one holding the recovery point on is
  * read batch by batch (Segment.recover: CRC, offsets, lengths); the log is cut at the first torn or
  * corrupt batch and every later segment deleted. Recovery time follows the unflushed data, not
- * the log size.
+ * the log size. A compaction interrupted by the crash is completed or discarded first.
  */
 
 import { join } from 'node:path';
+import { recoverSwaps } from './cleaner/segment-swap.js';
 import type { FileIO } from './file-io.js';
 import { LOG_SUFFIX, Segment, type SegmentConfig, type SegmentRecovery } from './segment.js';
 
@@ -23,7 +24,10 @@ export interface RecoveryStats {
 export type LogEvent =
   | { type: 'recovery-truncated'; file: string; position: number; truncatedBytes: number; reason: string }
   | { type: 'segment-deleted'; file: string; reason: 'retention-time' | 'retention-size' | 'log-start-offset' | 'truncation' | 'recovery' }
-  | { type: 'log-offline'; directory: string; error: string };
+  | { type: 'log-offline'; directory: string; error: string }
+  | { type: 'cleaner-failed'; directory: string; error: string }
+  | { type: 'cleaner-swap-recovered'; file: string; action: 'completed' | 'discarded' }
+  | { type: 'segments-cleaned'; directory: string; baseOffset: number; replacedSegments: number; bytesBefore: number; bytesAfter: number };
 
 export interface LoadOptions {
   directory: string;
@@ -42,6 +46,10 @@ const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
 export async function loadSegments(options: LoadOptions): Promise<{ segments: Segment[]; stats: RecoveryStats }> {
   const startMs = performance.now();
   await options.io.mkdir(options.directory);
+  // An interrupted compaction first: its swap completes or is discarded (./cleaner/segment-swap.ts).
+  const swaps = await recoverSwaps(options.io, options.directory);
+  for (const file of swaps.completed) options.onEvent({ type: 'cleaner-swap-recovered', file, action: 'completed' });
+  for (const file of swaps.discarded) options.onEvent({ type: 'cleaner-swap-recovered', file, action: 'discarded' });
   const baseOffsets = await listSegments(options);
   const stats: RecoveryStats = { cleanShutdown: options.cleanShutdown, segmentsScanned: 0, bytesScanned: 0, truncatedBytes: 0, segmentsDeleted: 0, durationMs: 0 };
   let segments: Segment[];

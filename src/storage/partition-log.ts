@@ -3,15 +3,18 @@
  *
  *   <dir>/00000000000000000000.log|.index|.timeindex    sealed segment
  *   <dir>/00000000000000368769.log|.index|.timeindex    … the active segment, named by its base offset
+ *   <dir>/<base>.<end>.log.cleaned|.swap                 a compaction swap in progress (./cleaner/segment-swap.ts)
  *
  * Appends are validated (header, CRC, counts; records are not parsed), given offsets by rewriting
  * baseOffset in place, and written in order by one writer that coalesces queued batches into one
  * write. flush() is group commit (./group-commit.ts). A failed write leaves no partial batch and
  * the log usable, and fails every append queued behind it too (nothing queued after a failed batch
  * is written before the producer can retry it: order holds); a failed fsync takes the log offline
- * until it is reopened. Opening recovers
- * (./log-loader.ts). Writes, rolls, truncations and retention run one at a time (SerialQueue);
- * reads run alongside them and only ever see whole, CRC-checked batches below the log end.
+ * until it is reopened. Opening recovers (./log-loader.ts). Writes, rolls, truncations, retention
+ * and compaction swaps run one at a time (SerialQueue); reads run alongside them and only ever see
+ * whole, CRC-checked batches below the log end. Compaction (./cleaner/) rewrites sealed segments
+ * outside the queue and swaps them in inside it; a read that raced a swap is retried on the new
+ * segments, and the replaced segments' files are closed only once no read is using them.
  */
 
 import { CodecError } from '../codec/codec-error.js';
@@ -20,6 +23,7 @@ import { nodeFileIO, type FileIO } from './file-io.js';
 import { GroupCommit } from './group-commit.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments, type LogEvent, type RecoveryStats } from './log-loader.js';
+import { swapIn, type SwapHook } from './cleaner/segment-swap.js';
 import { MAX_RELATIVE_OFFSET, Segment, type SegmentConfig } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
 import { assert, StorageError } from './storage-error.js';
@@ -48,6 +52,8 @@ export interface PartitionLogOptions {
   /** Whether the last close was orderly (the data directory's marker). Default false: recover. */
   cleanShutdown?: boolean;
   logStartOffset?: number;
+  /** Compaction: offsets below this were compacted before (the data directory's checkpoint). Default 0. */
+  firstDirtyOffset?: number;
   nowMs?: () => number;
   onEvent?: (event: LogEvent) => void;
 }
@@ -77,6 +83,8 @@ type DeletionReason = 'retention-time' | 'retention-size' | 'log-start-offset' |
 /** Most batches and bytes the writer puts into one write call. */
 const MAX_BATCHES_PER_WRITE = 1024;
 const MAX_BYTES_PER_WRITE = 8 * 1024 * 1024;
+/** A read that keeps racing compaction swaps gives up after this many tries. */
+const MAX_READ_ATTEMPTS = 5;
 
 function storageFailure(operation: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
@@ -105,6 +113,13 @@ export class PartitionLog {
   private activeSegmentStartMs: number;
   private offlineError: StorageError | null = null;
   private closed = false;
+  /** Compaction: every offset below this has been cleaned at least once (checkpointed by LogDirectory). */
+  private firstDirtyOffsetValue = 0;
+  /** Bumped whenever the segment list changes under readers (a compaction swap). */
+  private segmentsGeneration = 0;
+  private readsInFlight = 0;
+  /** Segments replaced by compaction, closed once no read is in flight. */
+  private retired: Segment[] = [];
 
   private constructor(
     readonly directory: string,
@@ -144,7 +159,11 @@ export class PartitionLog {
       initialOffset: options.logStartOffset ?? 0,
       onEvent,
     });
-    return new PartitionLog(directory, segments, stats, config, io, options.nowMs ?? Date.now, onEvent, options.logStartOffset);
+    const log = new PartitionLog(directory, segments, stats, config, io, options.nowMs ?? Date.now, onEvent, options.logStartOffset);
+    // A checkpoint never runs ahead of what is on disk (swaps are durable before it moves), but a
+    // crash may have cut the log below it: never past the end.
+    log.markCleanedUpTo(options.firstDirtyOffset ?? 0);
+    return log;
   }
 
   get config(): LogConfig {
@@ -410,26 +429,142 @@ export class PartitionLog {
    * one whole batch; empty at the log end. The first batch may start before `offset` (a batch is
    * never split). Corrupt bytes are an error naming file and position, never returned.
    */
-  async read(offset: number, maxBytes: number): Promise<Buffer> {
+  read(offset: number, maxBytes: number): Promise<Buffer> {
+    return this.withSegments(() => this.readOnce(offset, maxBytes));
+  }
+
+  private async readOnce(offset: number, maxBytes: number): Promise<Buffer> {
     this.checkOffset(offset);
     const endOffset = this.logEndOffsetValue;
     if (offset === endOffset) return Buffer.alloc(0);
     const segments = this.segments;
+    // Compaction may leave a segment holding only empty batches: such a result goes on into the
+    // next segment, so a reader gets records when there are any (kafkajs takes a fetch without a
+    // record for "caught up" and jumps to the high watermark).
+    const empties: Buffer[] = [];
     for (let index = this.segmentIndexFor(offset); index < segments.length; index++) {
       const bytes = await segments[index]!.read(offset, Math.max(maxBytes, BATCH_HEADER_BYTES));
-      if (bytes !== null) return batchesBelow(bytes, endOffset);
+      if (bytes === null) continue;
+      const below = batchesBelow(bytes, endOffset);
+      if (below.length === 0 || holdsRecords(below)) return empties.length === 0 ? below : Buffer.concat([...empties, below]);
+      empties.push(below);
+      offset = endOffsetOf(below);
+      if (offset >= endOffset) break;
     }
-    return Buffer.alloc(0);
+    return Buffer.concat(empties);
   }
 
   /** The first record whose timestamp is ≥ `timestampMs`, or null if none is. */
-  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+  offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+    return this.withSegments(() => this.offsetForTimestampOnce(timestampMs));
+  }
+
+  private async offsetForTimestampOnce(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
     for (const segment of [...this.segments]) {
       if (segment !== this.active && (await segment.largestTimestamp()) < timestampMs) continue;
       const found = await segment.findOffsetByTimestamp(timestampMs);
       if (found !== null) return { offset: Math.max(found.offset, this.logStartOffsetValue), timestamp: found.timestamp };
     }
     return null;
+  }
+
+  /**
+   * Runs a read over the segments. If it fails while a compaction swap replaced segments under
+   * it (their files closed or gone), it runs again on the new ones; other failures are thrown.
+   */
+  private async withSegments<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const generation = this.segmentsGeneration;
+      this.readsInFlight++;
+      try {
+        return await read();
+      } catch (error) {
+        if (generation === this.segmentsGeneration || attempt >= MAX_READ_ATTEMPTS) throw error;
+      } finally {
+        this.readsInFlight--;
+        await this.closeRetiredIfIdle();
+      }
+    }
+  }
+
+  private async closeRetiredIfIdle(): Promise<void> {
+    if (this.readsInFlight > 0 || this.retired.length === 0) return;
+    const retired = this.retired;
+    this.retired = [];
+    for (const segment of retired) await segment.retire().catch(() => undefined); // closing only
+  }
+
+  // ---- compaction (./cleaner/) ------------------------------------------------------------
+
+  /** Every offset below this has been compacted at least once. */
+  get firstDirtyOffset(): number {
+    return Math.max(this.firstDirtyOffsetValue, this.logStartOffsetValue);
+  }
+
+  /** Index settings of this log's segments (the cleaner opens segments with them). */
+  get segmentConfig(): SegmentConfig {
+    return segmentConfigOf(this.config);
+  }
+
+  /** Every segment as it is now, oldest first; the last is the active one (never compacted). */
+  segmentsSnapshot(): readonly Segment[] {
+    return [...this.segments];
+  }
+
+  /** Share of the sealed bytes not yet compacted (0 when nothing is sealed). */
+  dirtyRatio(): number {
+    const sealed = this.segments.slice(0, -1);
+    let cleanBytes = 0;
+    let totalBytes = 0;
+    for (let index = 0; index < sealed.length; index++) {
+      const segment = sealed[index]!;
+      totalBytes += segment.sizeBytes;
+      if (this.segments[index + 1]!.baseOffset <= this.firstDirtyOffset) cleanBytes += segment.sizeBytes;
+    }
+    return totalBytes === 0 ? 0 : (totalBytes - cleanBytes) / totalBytes;
+  }
+
+  /** Notes that every offset below `offset` has now been compacted. */
+  markCleanedUpTo(offset: number): void {
+    this.firstDirtyOffsetValue = Math.max(this.firstDirtyOffsetValue, Math.min(offset, this.logEndOffsetValue));
+  }
+
+  /**
+   * Swaps in the cleaned copy of `replaced` (consecutive sealed segments; the cleaner wrote and
+   * fsynced `cleanedPathOf(directory, replaced[0].baseOffset, endOffset)`, where `endOffset` is the
+   * base offset of the segment after them). Returns false, and leaves the log as it was, if those
+   * segments are no longer all there (retention or truncation got to them first): the caller then
+   * deletes its cleaned file.
+   */
+  swapInCleaned(replaced: readonly Segment[], endOffset: number, hook?: SwapHook): Promise<boolean> {
+    return this.queue.run(async () => {
+      this.checkWritable();
+      const first = this.segments.indexOf(replaced[0]!);
+      const stillThere = first >= 0 && replaced.every((segment, index) => this.segments[first + index] === segment);
+      const next = this.segments[first + replaced.length];
+      if (!stillThere || next === undefined || next.baseOffset !== endOffset) return false;
+      const baseOffset = replaced[0]!.baseOffset;
+      try {
+        await swapIn(this.io, this.directory, baseOffset, endOffset, hook);
+        const cleaned = await Segment.openSealed(this.directory, baseOffset, segmentConfigOf(this.config), this.io);
+        this.segments = [...this.segments.slice(0, first), cleaned, ...this.segments.slice(first + replaced.length)];
+      } catch (error) {
+        // The files may be half swapped: recovery must finish the swap before the log is used again.
+        throw this.goOffline(storageFailure(`compaction swap in ${this.directory}`, error));
+      }
+      this.segmentsGeneration++;
+      this.retired.push(...replaced);
+      await this.closeRetiredIfIdle();
+      this.onEvent({
+        type: 'segments-cleaned',
+        directory: this.directory,
+        baseOffset,
+        replacedSegments: replaced.length,
+        bytesBefore: replaced.reduce((sum, segment) => sum + segment.sizeBytes, 0),
+        bytesAfter: this.segments[first]!.sizeBytes,
+      });
+      return true;
+    });
   }
 
   // ---- truncation, retention --------------------------------------------------------------
@@ -446,6 +581,7 @@ export class PartitionLog {
       for (const segment of this.segments.splice(this.segmentIndexFor(offset) + 1)) await this.removeSegment(segment, 'truncation');
       if (!this.active.isWritable) this.segments.push(await this.segments.pop()!.reactivate());
       this.logEndOffsetValue = (await this.active.truncateTo(offset)) ?? this.active.nextOffset;
+      this.firstDirtyOffsetValue = Math.min(this.firstDirtyOffsetValue, this.logEndOffsetValue);
       await this.active.datasync();
       this.groupCommit.truncatedTo(this.logEndOffsetValue);
       return this.logEndOffsetValue;
@@ -516,6 +652,7 @@ export class PartitionLog {
     this.rejectPending(new StorageError('LOG_CLOSED', `log ${this.directory} is closed`));
     const clean = this.offlineError === null;
     for (const segment of this.segments) await segment.close(clean && segment === this.active);
+    for (const segment of this.retired.splice(0)) await segment.retire();
   }
 }
 
@@ -528,4 +665,23 @@ function batchesBelow(bytes: Buffer, endOffset: number): Buffer {
   let position = 0;
   while (position < bytes.length && baseOffsetAt(bytes, position) < endOffset) position += batchSizeAt(bytes, position);
   return bytes.subarray(0, position);
+}
+
+/** Whether any batch in `bytes` (whole batches) has a record. */
+function holdsRecords(bytes: Buffer): boolean {
+  for (let position = 0; position < bytes.length; position += batchSizeAt(bytes, position)) {
+    if (bytes.readInt32BE(position + Field.recordCount) > 0) return true;
+  }
+  return false;
+}
+
+/** The offset after the last batch in `bytes` (whole batches, at least one). */
+function endOffsetOf(bytes: Buffer): number {
+  let position = 0;
+  let last = 0;
+  while (position < bytes.length) {
+    last = position;
+    position += batchSizeAt(bytes, position);
+  }
+  return baseOffsetAt(bytes, last) + bytes.readInt32BE(last + Field.lastOffsetDelta) + 1;
 }

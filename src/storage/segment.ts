@@ -363,7 +363,8 @@ export class Segment {
     return bytes.subarray(0, this.checkBatches(bytes, first.position));
   }
 
-  private async readAt(position: number, length: number): Promise<Buffer> {
+  /** `length` bytes at `position` of the log file (the caller keeps within `sizeBytes`). */
+  async readAt(position: number, length: number): Promise<Buffer> {
     const bytes = Buffer.allocUnsafe(length);
     const bytesRead = await (await this.openLog()).read(bytes, 0, length, position);
     if (bytesRead < length) throw new StorageError('KAFKA_STORAGE_ERROR', `short read of ${this.logPath}: ${bytesRead} of ${length} bytes at ${position}`);
@@ -521,6 +522,15 @@ export class Segment {
     }
     if (this.log !== null) await this.log.close();
     this.log = null;
+  }
+
+  /**
+   * Closes a segment the cleaner replaced (its files are already gone or replaced): any later use
+   * is refused as for a deleted segment, and the reader retries on the new segments.
+   */
+  async retire(): Promise<void> {
+    this.deleted = true;
+    await this.close(false);
   }
 
   /** Closes and deletes the segment's files. */

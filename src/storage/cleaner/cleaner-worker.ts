@@ -1,0 +1,126 @@
+/**
+ * The cleaner's worker thread: runs writeCleanedSegments (reading sealed segments, building the
+ * key map, writing `.cleaned` files) off the broker's event loop, so appends and fetches keep
+ * their thread while a partition is cleaned. The swap into the log stays on the main thread
+ * (PartitionLog.swapInCleaned). Nothing on disk of its own: the files are ./segment-swap.ts's.
+ *
+ * Messages: main → worker  { type: 'clean', id, request } | { type: 'stop' }
+ *           worker → main  { id, cleaned } | { id, error: { name, message, code } }
+ * `CleanerThread` is the main-thread side. The worker needs the compiled file next to this one
+ * (dist/); when it is missing (tests run the TypeScript sources) the cleaner runs in-process.
+ */
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { nodeFileIO } from '../file-io.js';
+import { Segment, type SegmentConfig } from '../segment.js';
+import { StorageError, type StorageErrorCode } from '../storage-error.js';
+import { CleanerStoppedError, writeCleanedSegments, type CleanedSegments, type CompactableSegment, type RewriteSettings } from './log-cleaner.js';
+import { OffsetMap } from './offset-map.js';
+
+interface CleanRequest {
+  segments: { baseOffset: number; endOffset: number }[];
+  settings: RewriteSettings;
+  segmentConfig: SegmentConfig;
+  mapBytes: number;
+}
+
+type Reply = { id: number; cleaned: CleanedSegments } | { id: number; error: { name: string; message: string; code?: string } };
+
+const WORKER_FILE = new URL('./cleaner-worker.js', import.meta.url);
+
+/** Main-thread side: one worker, one request at a time (the manager runs one pass at a time). */
+export class CleanerThread {
+  private readonly worker: Worker;
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (cleaned: CleanedSegments) => void; reject: (error: Error) => void }>();
+
+  private constructor() {
+    this.worker = new Worker(WORKER_FILE);
+    this.worker.unref();
+    this.worker.on('message', (reply: Reply) => this.settle(reply));
+    this.worker.on('error', (error) => this.failAll(error));
+    this.worker.on('exit', () => this.failAll(new Error('the cleaner worker exited')));
+  }
+
+  /** A worker thread, or null when the compiled worker file is not there (running from sources). */
+  static start(): CleanerThread | null {
+    return existsSync(fileURLToPath(WORKER_FILE)) ? new CleanerThread() : null;
+  }
+
+  write(compactable: readonly CompactableSegment[], settings: RewriteSettings, segmentConfig: SegmentConfig, mapBytes: number): Promise<CleanedSegments> {
+    const id = this.nextId++;
+    const request: CleanRequest = { segments: compactable.map(({ segment, endOffset }) => ({ baseOffset: segment.baseOffset, endOffset })), settings, segmentConfig, mapBytes };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'clean', id, request });
+    });
+  }
+
+  /** Asks the pass in progress to stop at its next chunk. */
+  stop(): void {
+    this.worker.postMessage({ type: 'stop' });
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+    this.failAll(new CleanerStoppedError('the cleaner worker was closed'));
+  }
+
+  private settle(reply: Reply): void {
+    const waiter = this.pending.get(reply.id);
+    if (waiter === undefined) return;
+    this.pending.delete(reply.id);
+    if ('cleaned' in reply) waiter.resolve(reply.cleaned);
+    else waiter.reject(errorFrom(reply.error));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}
+
+function errorFrom(error: { name: string; message: string; code?: string }): Error {
+  if (error.name === 'CleanerStoppedError') return new CleanerStoppedError(error.message);
+  if (error.name === 'StorageError' && error.code !== undefined) return new StorageError(error.code as StorageErrorCode, error.message);
+  // An errno (ENOENT when retention removed a segment under the pass) keeps its code.
+  return Object.assign(new Error(error.message), error.code === undefined ? {} : { code: error.code });
+}
+
+/** Worker side. */
+function serveRequests(port: NonNullable<typeof parentPort>): void {
+  let map: OffsetMap | null = null;
+  let stopping = false;
+  port.on('message', (message: { type: 'stop' } | { type: 'clean'; id: number; request: CleanRequest }) => {
+    if (message.type === 'stop') {
+      stopping = true;
+      return;
+    }
+    const { id, request } = message;
+    if (map === null || map.memoryBytes !== request.mapBytes) map = new OffsetMap(request.mapBytes);
+    clean(request, map, () => stopping).then(
+      (cleaned) => port.postMessage({ id, cleaned } satisfies Reply),
+      (error: unknown) => {
+        const { name, message: text, code } = error as { name?: string; message?: string; code?: string };
+        port.postMessage({ id, error: { name: name ?? 'Error', message: text ?? String(error), ...(code !== undefined ? { code } : {}) } } satisfies Reply);
+      },
+    );
+  });
+}
+
+async function clean(request: CleanRequest, map: OffsetMap, shouldStop: () => boolean): Promise<CleanedSegments> {
+  const { directory } = request.settings;
+  const compactable = await Promise.all(
+    request.segments.map(async ({ baseOffset, endOffset }) => ({ segment: await Segment.openSealed(directory, baseOffset, request.segmentConfig, nodeFileIO), endOffset })),
+  );
+  try {
+    return await writeCleanedSegments(compactable, request.settings, { map, io: nodeFileIO, shouldStop });
+  } finally {
+    for (const { segment } of compactable) await segment.close(false).catch(() => undefined);
+  }
+}
+
+if (!isMainThread && parentPort !== null) serveRequests(parentPort);
