@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataServer } from '../protocol/serve.js';
+import { observabilityFlags, startObservability, type ObservabilityFlags } from '../observability/serve-flags.js';
 
 interface ServeFlags {
   dataDir: string;
@@ -16,6 +17,8 @@ interface ServeFlags {
   advertisedPort?: string;
   set: string[];
 }
+
+type ServeFlagsWithObservability = ServeFlags & ObservabilityFlags;
 
 function parsePort(text: string, flag: string): number {
   const port = Number(text);
@@ -34,30 +37,37 @@ export function parseSettings(pairs: readonly string[]): Record<string, string> 
   return settings;
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
+async function serve(flags: ServeFlagsWithObservability): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   const port = parsePort(flags.port, '--port');
+  const observability = await startObservability(flags, { host: flags.host, port, dataDir, settings: parseSettings(flags.set) });
+  const log = observability.logger;
   const server = await StrataServer.start({
     host: flags.host,
     port,
     ...(flags.advertisedHost === undefined ? {} : { advertisedHost: flags.advertisedHost }),
     ...(flags.advertisedPort === undefined ? {} : { advertisedPort: parsePort(flags.advertisedPort, '--advertised-port') }),
-    broker: { dataDir, config: parseSettings(flags.set) },
-    log: { warn: (message, details) => console.error(`strata: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`) },
+    broker: { dataDir, config: parseSettings(flags.set), observer: observability.brokerObserver },
+    log: observability.serverLog,
+    requestObserver: observability.requestObserver,
+  }).catch(async (error: unknown) => {
+    await observability.close();
+    throw error;
   });
-  console.log(`strata: listening on ${flags.host}:${server.port}, data in ${dataDir}`);
+  observability.attach(server);
+  log.info({ event: 'listening', host: flags.host, port: server.port, dataDir }, `strata: listening on ${flags.host}:${server.port}, data in ${dataDir}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`strata: ${signal}: shutting down`);
+    log.info({ event: 'shutdown', signal }, `strata: ${signal}: shutting down`);
     server.close().then(
       () => {
-        console.log('strata: stopped cleanly');
+        log.info({ event: 'stopped' }, 'strata: stopped cleanly');
         process.exit(0);
       },
       (error: unknown) => {
-        console.error(`strata: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.fatal({ event: 'shutdown-failed', error: error instanceof Error ? error.message : String(error) }, 'strata: shutdown failed');
         process.exit(1);
       },
     );
@@ -67,7 +77,7 @@ async function serve(flags: ServeFlags): Promise<void> {
 }
 
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('run the broker, speaking the Apache Kafka wire protocol')
     .option('--data-dir <dir>', 'data directory (created if missing)', './data')
@@ -81,6 +91,8 @@ Examples:
   strata serve                                   # 127.0.0.1:9092, ./data
   strata serve --data-dir /var/lib/strata --host 0.0.0.0 --port 9092 --advertised-host broker.example
   strata serve --set num.partitions=3 --set retention.ms=86400000
+  strata serve --metrics-port 9644 --console     # Prometheus /metrics and the console on http://127.0.0.1:9644/console/
   kcat -b 127.0.0.1:9092 -L                      # then point any Kafka client at it`)
-    .action((flags: ServeFlags) => serve(flags));
+    .action((flags: ServeFlagsWithObservability) => serve(flags));
+  observabilityFlags(command);
 }

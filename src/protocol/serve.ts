@@ -7,6 +7,7 @@
 import { BrokerCore, type BrokerCoreOptions } from '../broker/broker-core.js';
 import { ALL_APIS } from './apis/index.js';
 import { createDispatcher } from './dispatcher.js';
+import type { RequestObserver } from './request-observer.js';
 import { KafkaServer, type ServerLog, type ServerOptions } from './server.js';
 
 export interface ServeOptions extends Omit<ServerOptions, 'log'> {
@@ -15,6 +16,8 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   advertisedHost?: string;
   advertisedPort?: number;
   log?: ServerLog;
+  /** Per-request metrics and logs (src/observability); broker-level hooks go in `broker.observer`. */
+  requestObserver?: RequestObserver;
 }
 
 export class StrataServer {
@@ -28,7 +31,7 @@ export class StrataServer {
     const log = options.log ?? { warn: () => undefined };
     const advertised = { host: options.advertisedHost ?? options.host, port: options.advertisedPort ?? options.port };
     try {
-      const dispatcher = createDispatcher({ broker, apis: ALL_APIS, advertised, log });
+      const dispatcher = createDispatcher({ broker, apis: ALL_APIS, advertised, log, ...(options.requestObserver ? { observer: options.requestObserver } : {}) });
       const server = await KafkaServer.listen({ ...options, log }, dispatcher);
       // Port 0 means "any free port": advertise the one we got.
       if (options.advertisedPort === undefined && options.port === 0) advertised.port = server.port;
