@@ -39,8 +39,6 @@ const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
 /** fsync buckets (seconds): 50 µs to 5 s. */
 const FSYNC_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
-/** The two group gauges of one scrape share one reading of the groups. */
-const SNAPSHOT_REUSE_MS = 1000;
 const ERROR_NAMES = new Map<number, string>(Object.entries(KafkaErrorCode).map(([name, code]) => [code, name]));
 
 export class StrataMetrics {
@@ -195,12 +193,13 @@ export class StrataMetrics {
 
   /** Lag per group and partition, and the committed offsets it comes from, read at scrape time. */
   private groupLagGauges(): void {
-    // Both gauges of one scrape read one snapshot (reused for up to a second).
-    let snapshot: { takenMs: number; rows: Promise<GroupOffsetRow[]> } | null = null;
-    const rows = (broker: BrokerCore): Promise<GroupOffsetRow[]> => {
-      if (snapshot === null || Date.now() - snapshot.takenMs > SNAPSHOT_REUSE_MS) snapshot = { takenMs: Date.now(), rows: groupOffsetRows(broker) };
-      return snapshot.rows;
-    };
+    // Both gauges of one scrape read one snapshot: prom-client starts every collect of a scrape
+    // synchronously, so the second finds the first's reading still pending, and it is dropped once read.
+    let snapshot: Promise<GroupOffsetRow[]> | null = null;
+    const rows = (broker: BrokerCore): Promise<GroupOffsetRow[]> =>
+      (snapshot ??= groupOffsetRows(broker).finally(() => {
+        snapshot = null;
+      }));
     const labelsOf = (row: GroupOffsetRow) => ({ group: row.group, topic: row.topic, partition: String(row.partition) });
     this.sourceGauge('strata_consumer_group_lag', "Records between a group's committed offset and the partition end (the whole partition when nothing is committed)", ['group', 'topic', 'partition'], async (gauge, { broker }) => {
       for (const row of await rows(broker)) gauge.set(labelsOf(row), row.lag);
