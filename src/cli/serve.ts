@@ -55,7 +55,6 @@ async function serve(flags: ServeFlagsWithObservability): Promise<void> {
     throw error;
   });
   observability.attach(server);
-  log.info({ event: 'listening', host: flags.host, port: server.port, dataDir }, `strata: listening on ${flags.host}:${server.port}, data in ${dataDir}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -74,6 +73,8 @@ async function serve(flags: ServeFlagsWithObservability): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Announced only once the signal handlers are in place: a supervisor may signal right after.
+  log.info({ event: 'listening', host: flags.host, port: server.port, dataDir }, `strata: listening on ${flags.host}:${server.port}, data in ${dataDir}`);
 }
 
 export function registerServe(program: Command): void {
