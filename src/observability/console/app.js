@@ -188,7 +188,7 @@ async function groupView(groupId) {
     group.offsets.length === 0 ? el('p', { class: 'muted' }, 'No committed offsets.') : table(['Topic', { label: 'Partition', num: true }, { label: 'Committed', num: true }, { label: 'End offset', num: true }, { label: 'Lag', num: true }],
       group.offsets.map((o) => el('tr', { 'data-topic': o.topic, 'data-partition': o.partition },
         el('td', {}, link(`#/topic/${encodeURIComponent(o.topic)}`, o.topic)), num(o.partition), num(o.committedOffset < 0 ? '—' : o.committedOffset), num(o.endOffset),
-        el('td', { class: 'num lag' }, String(o.lag))))),
+        el('td', { class: 'num lag' }, String(o.lag)))),
       { id: 'lag-table' }),
   ];
 }
