@@ -10,7 +10,7 @@
 import type { BrokerEvent, BrokerObserver } from '../broker/broker-observer.js';
 import { KafkaErrorCode } from '../broker/kafka-error-codes.js';
 import type { RequestObserver } from '../protocol/request-observer.js';
-import type { ServerLog } from '../protocol/server.js';
+import type { ConnectionInfo, ServerLog } from '../protocol/server.js';
 import type { Logger } from './logger.js';
 import { errorCodesIn } from './response-errors.js';
 
@@ -54,28 +54,34 @@ function logEvent(log: Logger, event: BrokerEvent): void {
   }
 }
 
+export interface ClientErrorLog extends RequestObserver {
+  /** Logs the error codes of one response (already extracted with errorCodesIn). */
+  log(apiName: string, errorCodes: readonly number[], clientId: string | null, connection: ConnectionInfo): void;
+}
+
 /** Logs error codes in responses, with the client's id and address. */
-export function clientErrorLogObserver(log: Logger, nowMs: () => number = Date.now): RequestObserver {
+export function clientErrorLogObserver(log: Logger, nowMs: () => number = Date.now): ClientErrorLog {
   const lastLoggedMs = new Map<string, number>();
+  const logCodes = (apiName: string, codes: readonly number[], clientId: string | null, connection: ConnectionInfo): void => {
+    if (codes.length === 0) return;
+    const api = apiName.replace(/Request$/, '');
+    for (const code of new Set(codes)) {
+      const error = ERROR_NAMES.get(code) ?? String(code);
+      const routine = ROUTINE_ERRORS.has(error);
+      if (routine && !log.isLevelEnabled('debug')) continue;
+      const key = `${clientId}\u0000${connection.remoteAddress}\u0000${api}\u0000${code}`;
+      const now = nowMs();
+      if (now - (lastLoggedMs.get(key) ?? -Infinity) < CLIENT_ERROR_INTERVAL_MS) continue;
+      if (lastLoggedMs.size >= MAX_CLIENT_ERROR_KEYS) lastLoggedMs.clear();
+      lastLoggedMs.set(key, now);
+      const fields = { event: 'client-error', api, error, errorCode: code, count: codes.filter((c) => c === code).length, clientId, address: `${connection.remoteAddress}:${connection.remotePort}` };
+      if (routine) log.debug(fields, 'client error');
+      else log.warn(fields, 'client error');
+    }
+  };
   return {
-    onResponse(apiName, _startNs, response, clientId, connection) {
-      const codes = errorCodesIn(response);
-      if (codes.length === 0) return;
-      const api = apiName.replace(/Request$/, '');
-      for (const code of new Set(codes)) {
-        const error = ERROR_NAMES.get(code) ?? String(code);
-        const routine = ROUTINE_ERRORS.has(error);
-        if (routine && !log.isLevelEnabled('debug')) continue;
-        const key = `${clientId}\u0000${connection.remoteAddress}\u0000${api}\u0000${code}`;
-        const now = nowMs();
-        if (now - (lastLoggedMs.get(key) ?? -Infinity) < CLIENT_ERROR_INTERVAL_MS) continue;
-        if (lastLoggedMs.size >= MAX_CLIENT_ERROR_KEYS) lastLoggedMs.clear();
-        lastLoggedMs.set(key, now);
-        const fields = { event: 'client-error', api, error, errorCode: code, count: codes.filter((c) => c === code).length, clientId, address: `${connection.remoteAddress}:${connection.remotePort}` };
-        if (routine) log.debug(fields, 'client error');
-        else log.warn(fields, 'client error');
-      }
-    },
+    log: logCodes,
+    onResponse: (apiName, _startNs, response, clientId, connection) => logCodes(apiName, errorCodesIn(response), clientId, connection),
   };
 }
 

@@ -63,7 +63,8 @@ export class StrataMetrics {
   private readonly cleanerReclaimedBytes = this.counter('strata_cleaner_reclaimed_bytes_total', 'Bytes freed by the log cleaner');
   private readonly cleanerSeconds = new Histogram({ name: 'strata_cleaner_duration_seconds', help: 'Duration of one log cleaner pass', buckets: [0.01, 0.1, 0.5, 1, 5, 30, 120, 600], registers: [this.registry] });
 
-  /** Children per topic, so the hot path does no label hashing. */
+  /** Children per API and per topic, so the hot path does no label hashing. */
+  private readonly apiCounters = new Map<string, { api: string; requests: Counter.Internal; seconds: Histogram.Internal<string> }>();
   private readonly topicCounters = new Map<string, { recordsIn: Counter.Internal; bytesIn: Counter.Internal; recordsOut: Counter.Internal; bytesOut: Counter.Internal }>();
 
   constructor(options: MetricsOptions = {}) {
@@ -103,13 +104,16 @@ export class StrataMetrics {
 
   /** Feed for the dispatcher (ServeOptions.requestObserver). */
   readonly requestObserver: RequestObserver = {
-    onResponse: (apiName, startNs, response) => {
-      const api = apiLabel(apiName);
-      this.requestSeconds.observe({ api }, Number(process.hrtime.bigint() - startNs) / 1e9);
-      this.requests.inc({ api });
-      for (const code of errorCodesIn(response)) this.errors.inc({ api, error: ERROR_NAMES.get(code) ?? String(code) });
-    },
+    onResponse: (apiName, startNs, response) => this.observeRequest(apiName, startNs, errorCodesIn(response)),
   };
+
+  /** One answered request: its latency since `startNs` (process.hrtime.bigint()) and the error codes in it. */
+  observeRequest(apiName: string, startNs: bigint, errorCodes: readonly number[]): void {
+    const counters = this.apiCountersOf(apiName);
+    counters.seconds.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
+    counters.requests.inc();
+    for (const code of errorCodes) this.errors.inc({ api: counters.api, error: ERROR_NAMES.get(code) ?? String(code) });
+  }
 
   /** Starts the scrape-time gauges (partitions, lag, connections); before this they are absent. */
   watch(sources: MetricsSources): void {
@@ -142,6 +146,16 @@ export class StrataMetrics {
         this.cleanerSeconds.observe(event.durationMs / 1000);
         break;
     }
+  }
+
+  private apiCountersOf(requestName: string) {
+    let counters = this.apiCounters.get(requestName);
+    if (counters === undefined) {
+      const api = apiLabel(requestName);
+      counters = { api, requests: this.requests.labels(api), seconds: this.requestSeconds.labels(api) };
+      this.apiCounters.set(requestName, counters);
+    }
+    return counters;
   }
 
   private countersOf(topic: string) {

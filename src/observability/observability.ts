@@ -16,6 +16,7 @@ import { clientErrorLogObserver, eventLogObserver, serverLog } from './event-log
 import { ObservabilityHttpServer, type Authenticate } from './http-server.js';
 import type { Logger } from './logger.js';
 import { StrataMetrics } from './metrics.js';
+import { errorCodesIn } from './response-errors.js';
 
 export interface ObservabilityOptions {
   logger: Logger;
@@ -47,9 +48,10 @@ export class Observability {
         },
       };
       this.requestObserver = {
-        onResponse: (...args) => {
-          metrics.requestObserver.onResponse(...args);
-          clientErrors.onResponse(...args);
+        onResponse: (apiName, startNs, response, clientId, connection) => {
+          const errorCodes = errorCodesIn(response); // one walk for both
+          metrics.observeRequest(apiName, startNs, errorCodes);
+          clientErrors.log(apiName, errorCodes, clientId, connection);
         },
       };
     }
