@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { runCodecBench } from './codec.js';
 import { runEmbeddedBench } from './embedded.js';
 import { printTable, type BenchResult } from './measure.js';
+import { runObservabilityBench } from './observability.js';
 import { runStorageBench } from './storage.js';
 import { runWireBench } from './wire.js';
 
@@ -17,6 +18,7 @@ type Suite = (options: { quick: boolean }) => BenchResult[] | Promise<BenchResul
 const suites: Record<string, Suite> = {
   codec: runCodecBench,
   embedded: runEmbeddedBench,
+  observability: runObservabilityBench,
   storage: runStorageBench,
   wire: runWireBench,
 };

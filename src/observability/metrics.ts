@@ -20,6 +20,7 @@ import type { BrokerEvent, BrokerObserver } from '../broker/broker-observer.js';
 import { KafkaErrorCode } from '../broker/kafka-error-codes.js';
 import { Admin } from '../client/admin.js';
 import type { RequestObserver } from '../protocol/request-observer.js';
+import { HotCounter, HotHistogram, type CounterSeries, type HistogramSeries } from './hot-metrics.js';
 import { errorCodesIn } from './response-errors.js';
 
 export interface MetricsOptions {
@@ -45,14 +46,15 @@ export class StrataMetrics {
   readonly registry = new Registry();
   private sources: MetricsSources | null = null;
 
-  private readonly requests = this.counter('strata_requests_total', 'Kafka requests answered, by API', ['api']);
-  private readonly requestSeconds = new Histogram({ name: 'strata_request_duration_seconds', help: 'Time from decoding a request to its response, by API', labelNames: ['api'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  // Hot path (every request, every batch): plain-number series (./hot-metrics.ts).
+  private readonly requests = new HotCounter(this.registry, 'strata_requests_total', 'Kafka requests answered, by API', ['api']);
+  private readonly requestSeconds = new HotHistogram(this.registry, 'strata_request_duration_seconds', 'Time from decoding a request to its response, by API', ['api'], LATENCY_BUCKETS);
   private readonly errors = this.counter('strata_errors_total', 'Error codes in responses (per partition or group where the API answers per item), by API and Kafka error name', ['api', 'error']);
-  private readonly recordsIn = this.counter('strata_records_in_total', 'Records appended, by topic (retried duplicates not counted)', ['topic']);
-  private readonly bytesIn = this.counter('strata_bytes_in_total', 'Record batch bytes appended, by topic', ['topic']);
-  private readonly recordsOut = this.counter('strata_records_out_total', 'Records handed to readers (whole batches), by topic', ['topic']);
-  private readonly bytesOut = this.counter('strata_bytes_out_total', 'Record batch bytes handed to readers, by topic', ['topic']);
-  private readonly fsyncSeconds = new Histogram({ name: 'strata_fsync_duration_seconds', help: 'fdatasync latency of storage files', buckets: FSYNC_BUCKETS, registers: [this.registry] });
+  private readonly recordsIn = new HotCounter(this.registry, 'strata_records_in_total', 'Records appended, by topic (retried duplicates not counted)', ['topic']);
+  private readonly bytesIn = new HotCounter(this.registry, 'strata_bytes_in_total', 'Record batch bytes appended, by topic', ['topic']);
+  private readonly recordsOut = new HotCounter(this.registry, 'strata_records_out_total', 'Records handed to readers (whole batches), by topic', ['topic']);
+  private readonly bytesOut = new HotCounter(this.registry, 'strata_bytes_out_total', 'Record batch bytes handed to readers, by topic', ['topic']);
+  private readonly fsyncSeconds = new HotHistogram(this.registry, 'strata_fsync_duration_seconds', 'fdatasync latency of storage files', [], FSYNC_BUCKETS).child({});
   private readonly truncations = this.counter('strata_recovery_truncations_total', 'Segments cut at a torn or corrupt batch by crash recovery');
   private readonly truncatedBytes = this.counter('strata_recovery_truncated_bytes_total', 'Bytes cut off segments by crash recovery');
   private readonly segmentDeletions = this.counter('strata_segments_deleted_total', 'Segments deleted, by reason (retention-time, retention-size, log-start-offset, truncation, recovery)', ['reason']);
@@ -64,8 +66,8 @@ export class StrataMetrics {
   private readonly cleanerSeconds = new Histogram({ name: 'strata_cleaner_duration_seconds', help: 'Duration of one log cleaner pass', buckets: [0.01, 0.1, 0.5, 1, 5, 30, 120, 600], registers: [this.registry] });
 
   /** Children per API and per topic, so the hot path does no label hashing. */
-  private readonly apiCounters = new Map<string, { api: string; requests: Counter.Internal; seconds: Histogram.Internal<string> }>();
-  private readonly topicCounters = new Map<string, { recordsIn: Counter.Internal; bytesIn: Counter.Internal; recordsOut: Counter.Internal; bytesOut: Counter.Internal }>();
+  private readonly apiCounters = new Map<string, { api: string; requests: CounterSeries<'api'>; seconds: HistogramSeries<'api'> }>();
+  private readonly topicCounters = new Map<string, { recordsIn: CounterSeries<'topic'>; bytesIn: CounterSeries<'topic'>; recordsOut: CounterSeries<'topic'>; bytesOut: CounterSeries<'topic'> }>();
 
   constructor(options: MetricsOptions = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -91,13 +93,13 @@ export class StrataMetrics {
     onEvent: (event) => this.onEvent(event),
     onProduce: (topic, _partition, recordCount, sizeBytes) => {
       const counters = this.countersOf(topic);
-      counters.recordsIn.inc(recordCount);
-      counters.bytesIn.inc(sizeBytes);
+      counters.recordsIn.value += recordCount;
+      counters.bytesIn.value += sizeBytes;
     },
     onFetch: (topic, _partition, recordCount, sizeBytes) => {
       const counters = this.countersOf(topic);
-      counters.recordsOut.inc(recordCount);
-      counters.bytesOut.inc(sizeBytes);
+      counters.recordsOut.value += recordCount;
+      counters.bytesOut.value += sizeBytes;
     },
     onFsync: (durationSeconds) => this.fsyncSeconds.observe(durationSeconds),
   };
@@ -111,7 +113,7 @@ export class StrataMetrics {
   observeRequest(apiName: string, startNs: bigint, errorCodes: readonly number[]): void {
     const counters = this.apiCountersOf(apiName);
     counters.seconds.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
-    counters.requests.inc();
+    counters.requests.value++;
     for (const code of errorCodes) this.errors.inc({ api: counters.api, error: ERROR_NAMES.get(code) ?? String(code) });
   }
 
@@ -152,7 +154,7 @@ export class StrataMetrics {
     let counters = this.apiCounters.get(requestName);
     if (counters === undefined) {
       const api = apiLabel(requestName);
-      counters = { api, requests: this.requests.labels(api), seconds: this.requestSeconds.labels(api) };
+      counters = { api, requests: this.requests.child({ api }), seconds: this.requestSeconds.child({ api }) };
       this.apiCounters.set(requestName, counters);
     }
     return counters;
@@ -161,7 +163,7 @@ export class StrataMetrics {
   private countersOf(topic: string) {
     let counters = this.topicCounters.get(topic);
     if (counters === undefined) {
-      counters = { recordsIn: this.recordsIn.labels(topic), bytesIn: this.bytesIn.labels(topic), recordsOut: this.recordsOut.labels(topic), bytesOut: this.bytesOut.labels(topic) };
+      counters = { recordsIn: this.recordsIn.child({ topic }), bytesIn: this.bytesIn.child({ topic }), recordsOut: this.recordsOut.child({ topic }), bytesOut: this.bytesOut.child({ topic }) };
       this.topicCounters.set(topic, counters);
     }
     return counters;
@@ -170,7 +172,7 @@ export class StrataMetrics {
   /** A deleted topic's series go (a topic re-created under the name starts from zero). */
   private forgetTopic(topic: string): void {
     this.topicCounters.delete(topic);
-    for (const counter of [this.recordsIn, this.bytesIn, this.recordsOut, this.bytesOut]) counter.remove(topic);
+    for (const counter of [this.recordsIn, this.bytesIn, this.recordsOut, this.bytesOut]) counter.remove({ topic });
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {
