@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { Broker } from '../src/client/broker.js';
 import type { Producer, ProducerRecord } from '../src/client/producer.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../src/codec/record-batch.js';
+import { StrataMetrics } from '../src/observability/metrics.js';
 import type { PartitionLog } from '../src/storage/partition-log.js';
 import { count, makeValues, MEGABYTE, quantile, resultFor, throughputOf, type BenchResult, type Transfer } from './measure.js';
 
@@ -331,7 +332,9 @@ export async function runEmbeddedBench(options: EmbeddedBenchOptions): Promise<B
   const results: BenchResult[] = [];
   const root = mkdtempSync(join(tmpdir(), 'strata-bench-embedded-'));
   progress(`data directory ${root}; ${rounds} rounds of ${budgetMs} ms per figure`);
-  const broker = await Broker.open({ dataDir: join(root, 'data'), groupInitialRebalanceDelayMs: 0 });
+  // STRATA_BENCH_METRICS=1: the same run with Prometheus metrics on (their hot-path cost).
+  const observer = process.env.STRATA_BENCH_METRICS === '1' ? { observer: new StrataMetrics().brokerObserver } : {};
+  const broker = await Broker.open({ dataDir: join(root, 'data'), groupInitialRebalanceDelayMs: 0, ...observer });
   const targets: string[] = [];
   try {
     // Latency first, on a fresh broker: the throughput runs below leave GBs of dirty pages being

@@ -10,6 +10,7 @@ import { runCodecBench } from './codec.js';
 import { runCompactionBench } from './compaction.js';
 import { runEmbeddedBench } from './embedded.js';
 import { printTable, type BenchResult } from './measure.js';
+import { runObservabilityBench } from './observability.js';
 import { runStorageBench } from './storage.js';
 import { runWireBench } from './wire.js';
 
@@ -19,6 +20,7 @@ const suites: Record<string, Suite> = {
   codec: runCodecBench,
   compaction: runCompactionBench,
   embedded: runEmbeddedBench,
+  observability: runObservabilityBench,
   storage: runStorageBench,
   wire: runWireBench,
 };

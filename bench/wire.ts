@@ -129,7 +129,9 @@ interface ServerProcess {
 /** Spawns `node dist/src/cli/main.js serve` on 127.0.0.1, port 0; resolves once it prints its port. */
 async function startServer(dataDir: string, profile: { dir: string; name: string } | null): Promise<ServerProcess> {
   const nodeFlags = profile === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profile.dir, '--cpu-prof-name', profile.name];
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // STRATA_BENCH_METRICS=1: the server with its metrics endpoint on (their hot-path cost).
+  const metricsFlags = process.env.STRATA_BENCH_METRICS === '1' ? ['--metrics-port', '0'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, CLI, 'serve', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', ...metricsFlags], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   // Should this process end abruptly (an uncaught error), take the server down with it.

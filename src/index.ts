@@ -17,3 +17,5 @@ export { murmur2, partitionForKey, defaultPartitioner, type Partitioner } from '
 export type { CreateTopicOptions, TopicDescription, PartitionDescription, ConfigEntry } from './broker/topic-registry.js';
 export * from './codec/index.js';
 export * from './storage/index.js';
+export type { BrokerEvent, BrokerObserver } from './broker/broker-observer.js';
+export { StrataMetrics, type MetricsOptions, type MetricsSources } from './observability/metrics.js';

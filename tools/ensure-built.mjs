@@ -21,3 +21,4 @@ const sourcesMtimeMs = Math.max(newestMtimeMs(join(root, 'src')), newestMtimeMs(
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sourcesMtimeMs) {
   execFileSync('npx', ['tsc', '-p', join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
 }
+execFileSync(process.execPath, [join(root, 'tools', 'copy-console.mjs')], { stdio: 'inherit' });

@@ -2,7 +2,7 @@
 # Debian packages the test suite needs, installed idempotently and quietly (CI runs as root).
 # kcat (librdkafka) drives `strata serve` in the interop tests.
 set -euo pipefail
-packages=(kcat)
+packages=(kcat chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

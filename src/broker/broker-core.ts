@@ -8,13 +8,15 @@
  * which stop on close.
  */
 
-import { Field, maxTimestampAt, readBatchHeader, validateBatchFrame } from '../codec/record-batch-header.js';
+import { BATCH_LENGTH_PREFIX_BYTES, Field, maxTimestampAt, readBatchHeader, validateBatchFrame } from '../codec/record-batch-header.js';
 import { forEachRecord, setMaxTimestamp, validateRecordBatch } from '../codec/record-batch.js';
 import { CleanerManager } from '../storage/cleaner/cleaner-manager.js';
 import type { FileIO } from '../storage/file-io.js';
 import { nodeFileIO } from '../storage/file-io.js';
 import { LogDirectory } from '../storage/log-directory.js';
 import type { LogEvent, PartitionLog } from '../storage/partition-log.js';
+import { timedFileIO } from '../storage/timed-file-io.js';
+import type { BrokerObserver } from './broker-observer.js';
 import { BrokerError, toBrokerError } from './broker-error.js';
 import { type ConfigOptions } from './config-definitions.js';
 import { effectiveValue, parseConfigMap, type ConfigMap, type ConfigValue } from './config-values.js';
@@ -37,6 +39,8 @@ export interface BrokerCoreOptions extends ConfigOptions {
   onStorageEvent?: (event: LogEvent) => void;
   /** Kafka-named settings (as from a config file); camelCase options win over these. */
   config?: Record<string, ConfigValue>;
+  /** Metrics and log hooks (./broker-observer.ts; src/observability builds one). */
+  observer?: BrokerObserver;
 }
 
 export interface ProduceResult extends AppendedOffsets {
@@ -59,7 +63,7 @@ export const EARLIEST_TIMESTAMP = -2;
 const PRODUCER_ID_BLOCK = 1000;
 /** How often the group coordinator expires sessions and completes rebalances. */
 const GROUP_TICK_MS = 100;
-const NON_CONFIG_OPTIONS = new Set(['dataDir', 'io', 'onStorageEvent', 'config']);
+const NON_CONFIG_OPTIONS = new Set(['dataDir', 'io', 'onStorageEvent', 'config', 'observer']);
 
 export class BrokerCore {
   readonly nodeId = 0;
@@ -81,6 +85,7 @@ export class BrokerCore {
     private readonly directory: LogDirectory,
     private readonly metadata: MetadataStore,
     private readonly io: FileIO,
+    private readonly observer: BrokerObserver,
     onStorageEvent: ((event: LogEvent) => void) | undefined,
   ) {
     this.cleaner = new CleanerManager({
@@ -107,23 +112,29 @@ export class BrokerCore {
 
   static async open(options: BrokerCoreOptions): Promise<BrokerCore> {
     const config = brokerConfigOf(options);
-    const io = options.io ?? nodeFileIO;
+    const observer = options.observer ?? {};
+    const onFsync = observer.onFsync?.bind(observer);
+    const io = onFsync ? timedFileIO(options.io ?? nodeFileIO, onFsync) : (options.io ?? nodeFileIO);
+    const onEvent = observer.onEvent?.bind(observer);
+    const onStorageEvent = options.onStorageEvent;
+    const storageEvent = onStorageEvent || onEvent ? (event: LogEvent) => (onStorageEvent?.(event), onEvent?.(event)) : undefined;
     const directory = await LogDirectory.open(options.dataDir, {
       io,
       checkpointIntervalMs: effectiveValue('log.flush.offset.checkpoint.interval.ms', config) as number,
-      ...(options.onStorageEvent ? { onEvent: options.onStorageEvent } : {}),
+      ...(storageEvent ? { onEvent: storageEvent } : {}),
     });
     try {
       const metadata = await MetadataStore.open(options.dataDir, io);
-      const topics = await TopicRegistry.open(directory, metadata, config);
+      const topics = await TopicRegistry.open(directory, metadata, config, onEvent);
       const groups = await GroupCoordinator.open({
         offsetStore: new ConsumerOffsetsStore(topics, effectiveValue('offsets.topic.num.partitions', config) as number),
         initialRebalanceDelayMs: effectiveValue('group.initial.rebalance.delay.ms', config) as number,
         minSessionTimeoutMs: effectiveValue('group.min.session.timeout.ms', config) as number,
         maxSessionTimeoutMs: effectiveValue('group.max.session.timeout.ms', config) as number,
         partitionExists: (topic, partition) => topics.has(topic) && partition >= 0 && partition < topics.get(topic).partitions,
+        ...(onEvent ? { onRebalance: (rebalance) => onEvent({ type: 'group-rebalanced', ...rebalance }) } : {}),
       });
-      const broker = new BrokerCore(config, topics, groups, directory, metadata, io, options.onStorageEvent);
+      const broker = new BrokerCore(config, topics, groups, directory, metadata, io, observer, storageEvent);
       await broker.recoverProducerStates();
       broker.startBackgroundJobs();
       return broker;
@@ -187,7 +198,10 @@ export class BrokerCore {
       const { result, duplicate } = this.appendIdempotently(topic, partition, batch, (onFailed) => log.append(batch, { frameChecked: checked, onFailed }));
       const offsets = await result;
       // Readable as soon as it is written: wake long polls before waiting for the fsync.
-      if (!duplicate) this.waiters.notify(partitionKey(topic, partition));
+      if (!duplicate) {
+        this.waiters.notify(partitionKey(topic, partition));
+        this.observer.onProduce?.(topic, partition, batch.readInt32BE(Field.recordCount), batch.length);
+      }
       if (acks === -1) await log.flush();
       return { ...offsets, appendTimeMs: stampedMs ?? offsets.appendTimeMs, duplicate };
     } catch (error) {
@@ -239,6 +253,7 @@ export class BrokerCore {
       this.checkOpen();
       const log = this.topics.partition(topic, partition);
       const records = await log.read(offset, maxBytes);
+      if (this.observer.onFetch !== undefined && records.length > 0) this.observer.onFetch(topic, partition, recordCountOf(records), records.length);
       return { records, highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset };
     } catch (error) {
       throw toBrokerError(error);
@@ -332,6 +347,15 @@ function checkKeys(topic: string, batch: Buffer): void {
     index++;
   });
   if (keyless >= 0) throw new BrokerError('INVALID_RECORD', `compacted topic ${topic} cannot accept a record without a key (record ${keyless} of the batch)`);
+}
+
+/** Records in the whole batches of `bytes` (from each batch header: no record is decoded). */
+function recordCountOf(bytes: Buffer): number {
+  let count = 0;
+  for (let position = 0; position + Field.recordCount + 4 <= bytes.length; position += bytes.readInt32BE(position + Field.batchLength) + BATCH_LENGTH_PREFIX_BYTES) {
+    count += bytes.readInt32BE(position + Field.recordCount);
+  }
+  return count;
 }
 
 export function partitionKey(topic: string, partition: number): string {

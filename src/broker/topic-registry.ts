@@ -14,6 +14,7 @@ import { SerialQueue } from '../storage/serial-queue.js';
 import { BrokerError, toBrokerError } from './broker-error.js';
 import { CONFIG_DEFINITIONS } from './config-definitions.js';
 import { effectiveValue, formatConfigValue, logConfigOf, parseConfigMap, type ConfigMap, type ConfigValue } from './config-values.js';
+import type { BrokerEvent } from './broker-observer.js';
 import type { MetadataStore, TopicMetadata } from './metadata-store.js';
 import { checkTopicName, isInternalTopic } from './topic-name.js';
 
@@ -62,11 +63,12 @@ export class TopicRegistry {
     private readonly directory: LogDirectory,
     private readonly metadata: MetadataStore,
     private readonly brokerConfig: ConfigMap,
+    private readonly onEvent: (event: BrokerEvent) => void,
   ) {}
 
   /** Opens (recovering as needed) every partition of every recorded topic; removes orphans. */
-  static async open(directory: LogDirectory, metadata: MetadataStore, brokerConfig: ConfigMap): Promise<TopicRegistry> {
-    const registry = new TopicRegistry(directory, metadata, brokerConfig);
+  static async open(directory: LogDirectory, metadata: MetadataStore, brokerConfig: ConfigMap, onEvent: (event: BrokerEvent) => void = () => undefined): Promise<TopicRegistry> {
+    const registry = new TopicRegistry(directory, metadata, brokerConfig, onEvent);
     const expected = new Set<string>();
     for (const topic of metadata.topics.values()) {
       for (let partition = 0; partition < topic.partitions; partition++) expected.add(partitionName(topic.name, partition));
@@ -132,6 +134,7 @@ export class TopicRegistry {
       const logs = await this.openLogs(name, 0, partitions, config);
       await this.metadata.update((topics) => topics.set(name, topic));
       this.logs.set(name, logs);
+      this.onEvent({ type: 'topic-created', topic: name, partitions });
       return topic;
     });
   }
@@ -143,6 +146,7 @@ export class TopicRegistry {
       await this.metadata.update((topics) => topics.delete(name));
       this.logs.delete(name);
       for (let partition = 0; partition < topic.partitions; partition++) await this.directory.deletePartition(partitionName(name, partition));
+      this.onEvent({ type: 'topic-deleted', topic: name });
     });
   }
 

@@ -7,8 +7,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataServer } from '../protocol/serve.js';
-import { takeSecuritySettings } from '../protocol/security-settings.js';
+import { defaultCredentialsFile, takeSecuritySettings } from '../protocol/security-settings.js';
+import { CredentialsStore } from '../security/credentials-store.js';
 import { readPropertiesFile } from './properties-file.js';
+import { observabilityFlags, startObservability, type ObservabilityFlags } from '../observability/serve-flags.js';
 
 interface ServeFlags {
   dataDir: string;
@@ -35,6 +37,8 @@ function securityFlagSettings(flags: ServeFlags): Record<string, string> {
   return Object.fromEntries(byName.filter((entry): entry is [string, string] => entry[1] !== undefined).map(([name, value]) => [name, name.endsWith('location') || name.endsWith('file') ? resolve(value) : value]));
 }
 
+type ServeFlagsWithObservability = ServeFlags & ObservabilityFlags;
+
 function parsePort(text: string, flag: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${flag} must be a port number (0–65535), got ${JSON.stringify(text)}`);
@@ -52,43 +56,55 @@ export function parseSettings(pairs: readonly string[]): Record<string, string> 
   return settings;
 }
 
-async function serve(flags: ServeFlags): Promise<void> {
+async function serve(flags: ServeFlagsWithObservability): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   const port = parsePort(flags.port, '--port');
   const fileSettings = flags.config === undefined ? {} : readPropertiesFile(flags.config);
   const { security, rest } = takeSecuritySettings({ ...fileSettings, ...parseSettings(flags.set), ...securityFlagSettings(flags) });
+  // With SASL on, the console asks for the same users' passwords (HTTP Basic).
+  const users = security.sasl === undefined ? null : new CredentialsStore(security.sasl.credentialsFile ?? defaultCredentialsFile(dataDir));
+  const authenticate = users === null ? undefined : ({ username, password }: { username: string; password: string }) => users.verifyPassword(username, password);
+  const observability = await startObservability(flags, { host: flags.host, port, dataDir, settings: { ...fileSettings, ...parseSettings(flags.set) } }, authenticate);
+  const log = observability.logger;
   const server = await StrataServer.start({
     host: flags.host,
     port,
     ...(flags.advertisedHost === undefined ? {} : { advertisedHost: flags.advertisedHost }),
     ...(flags.advertisedPort === undefined ? {} : { advertisedPort: parsePort(flags.advertisedPort, '--advertised-port') }),
-    broker: { dataDir, config: rest },
+    broker: { dataDir, config: rest, observer: observability.brokerObserver },
     security,
-    log: { warn: (message, details) => console.error(`strata: ${message}${details ? ` ${JSON.stringify(details)}` : ''}`) },
+    log: observability.serverLog,
+    requestObserver: observability.requestObserver,
+  }).catch(async (error: unknown) => {
+    await observability.close();
+    throw error;
   });
-  console.log(`strata: listening on ${flags.host}:${server.port}${security.tls ? ' (TLS)' : ''}${security.sasl ? ` (SASL ${security.sasl.mechanisms.join(', ')})` : ''}, data in ${dataDir}`);
+  observability.attach(server);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`strata: ${signal}: shutting down`);
+    log.info({ event: 'shutdown', signal }, `strata: ${signal}: shutting down`);
     server.close().then(
       () => {
-        console.log('strata: stopped cleanly');
+        log.info({ event: 'stopped' }, 'strata: stopped cleanly');
         process.exit(0);
       },
       (error: unknown) => {
-        console.error(`strata: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.fatal({ event: 'shutdown-failed', error: error instanceof Error ? error.message : String(error) }, 'strata: shutdown failed');
         process.exit(1);
       },
     );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Announced only once the signal handlers are in place: a supervisor may signal right after.
+  const guards = `${security.tls ? ' (TLS)' : ''}${security.sasl ? ` (SASL ${security.sasl.mechanisms.join(', ')})` : ''}`;
+  log.info({ event: 'listening', host: flags.host, port: server.port, dataDir, tls: security.tls !== undefined, sasl: security.sasl?.mechanisms ?? null }, `strata: listening on ${flags.host}:${server.port}${guards}, data in ${dataDir}`);
 }
 
 export function registerServe(program: Command): void {
-  program
+  const command = program
     .command('serve')
     .description('run the broker, speaking the Apache Kafka wire protocol')
     .option('--data-dir <dir>', 'data directory (created if missing)', './data')
@@ -112,6 +128,8 @@ Examples:
   strata serve --tls-cert server.pem --tls-key server.key --sasl-mechanisms SCRAM-SHA-256,SCRAM-SHA-512
   strata serve --set quota.producer.default=1048576 --set queued.max.request.bytes=104857600
   strata serve --config strata.properties --set log.retention.check.interval.ms=60000
+  strata serve --metrics-port 9644 --console     # Prometheus /metrics and the console on http://127.0.0.1:9644/console/
   kcat -b 127.0.0.1:9092 -L                      # then point any Kafka client at it`)
-    .action((flags: ServeFlags) => serve(flags));
+    .action((flags: ServeFlagsWithObservability) => serve(flags));
+  observabilityFlags(command);
 }

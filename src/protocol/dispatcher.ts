@@ -10,6 +10,7 @@
 import type { BrokerCore } from '../broker/broker-core.js';
 import { KafkaErrorCode } from '../broker/kafka-error-codes.js';
 import type { ApiHandler } from './api-handler.js';
+import type { RequestObserver } from './request-observer.js';
 import type { ConnectionInfo, FrameHandler, ServerLog } from './server.js';
 import { ApiVersionsResponse } from './messages/api-versions.js';
 import { decodeRequest, encodeResponse, writeResponse } from './wire/headers.js';
@@ -27,6 +28,8 @@ export interface DispatcherOptions {
   log: ServerLog;
   /** SASL, ACLs and quotas (./security.ts); everything allowed when absent. */
   security?: ServerSecurity;
+  /** Metrics and logs per request (src/observability). */
+  observer?: RequestObserver;
 }
 
 export class ProtocolRequestError extends Error {
@@ -50,9 +53,11 @@ export function createDispatcher(options: DispatcherOptions): FrameHandler {
       if (apiKey === API_VERSIONS_KEY) return unsupportedApiVersions(correlationId, options.apis);
       throw new ProtocolRequestError(`unsupported version ${apiVersion} of API ${api.request.name} (served: ${api.minVersion}–${api.maxVersion})`);
     }
+    const startNs = options.observer === undefined ? 0n : process.hrtime.bigint();
     const { header, body } = decodeRequest(api.request, frame);
     const context = { broker: options.broker, apiVersion, clientId: header.clientId, connection, advertised: options.advertised, apis: options.apis, security: security.forRequest(connection, header.clientId) };
     const response = await api.handle(body, context);
+    options.observer?.onResponse(api.request.name, startNs, response, header.clientId, connection);
     if (response === null) return null;
     return writeResponse(api.response, apiVersion, correlationId, response).toChunks();
   };

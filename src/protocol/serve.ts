@@ -7,6 +7,7 @@
 import { BrokerCore, type BrokerCoreOptions } from '../broker/broker-core.js';
 import { ALL_APIS } from './apis/index.js';
 import { createDispatcher } from './dispatcher.js';
+import type { RequestObserver } from './request-observer.js';
 import { KafkaServer, type ServerLog, type ServerOptions } from './server.js';
 import type { ServerSecurity } from './security.js';
 import { openServerSecurity, type ListenerSecurityOptions } from './security-settings.js';
@@ -19,6 +20,8 @@ export interface ServeOptions extends Omit<ServerOptions, 'log'> {
   log?: ServerLog;
   /** TLS, SASL, ACL, quota and request-memory settings (./security-settings.ts). */
   security?: ListenerSecurityOptions;
+  /** Per-request metrics and logs (src/observability); broker-level hooks go in `broker.observer`. */
+  requestObserver?: RequestObserver;
 }
 
 export class StrataServer {
@@ -35,7 +38,7 @@ export class StrataServer {
     let security: ServerSecurity | undefined;
     try {
       security = await openServerSecurity(options.security ?? {}, broker.dataDir, log);
-      const dispatcher = createDispatcher({ broker, apis: ALL_APIS, advertised, log, security });
+      const dispatcher = createDispatcher({ broker, apis: ALL_APIS, advertised, log, security, ...(options.requestObserver ? { observer: options.requestObserver } : {}) });
       const { tls, maxQueuedRequestBytes } = options.security ?? {};
       const server = await KafkaServer.listen({ ...options, log, maxRequestBytesFor: (connection) => security!.maxRequestBytesFor(connection), ...(tls === undefined ? {} : { tls }), ...(maxQueuedRequestBytes === undefined ? {} : { maxQueuedRequestBytes }) }, dispatcher);
       // Port 0 means "any free port": advertise the one we got.

@@ -11,11 +11,12 @@
  * for the next login without a restart. A user may have any subset of the mechanisms.
  */
 
+import { timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomically } from '../storage/atomic-file.js';
 import { nodeFileIO } from '../storage/file-io.js';
-import { DEFAULT_PLAIN_ITERATIONS, makePlainCredential, PLAIN_MECHANISM, type PlainCredential } from './plain.js';
+import { DEFAULT_PLAIN_ITERATIONS, makePlainCredential, PLAIN_MECHANISM, verifyPlainPassword, type PlainCredential } from './plain.js';
 import { makeScramCredential, MIN_SCRAM_ITERATIONS, SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from './scram.js';
 
 export type SaslMechanism = ScramMechanism | 'PLAIN';
@@ -123,5 +124,26 @@ export class CredentialsStore {
   async plain(user: string): Promise<PlainCredential | null> {
     const file = await readCredentials(this.path);
     return Object.hasOwn(file.users, user) ? (file.users[user]!.PLAIN ?? null) : null;
+  }
+
+  /**
+   * Whether `password` is the user's, checked against whichever stored form the user has (PLAIN's
+   * salted hash, else a SCRAM stored key re-derived from the password): for logins outside Kafka's
+   * SASL exchange, such as the web console's HTTP Basic credentials.
+   */
+  async verifyPassword(user: string, password: string): Promise<boolean> {
+    const file = await readCredentials(this.path);
+    if (!Object.hasOwn(file.users, user)) return false;
+    const credentials = file.users[user]!;
+    if (credentials.PLAIN !== undefined) return verifyPlainPassword(credentials.PLAIN, password);
+    for (const mechanism of SCRAM_MECHANISMS) {
+      const stored = credentials[mechanism];
+      if (stored === undefined) continue;
+      const derived = await makeScramCredential(mechanism, password, stored.iterations, Buffer.from(stored.salt, 'base64'));
+      const expected = Buffer.from(stored.storedKey, 'base64');
+      const actual = Buffer.from(derived.storedKey, 'base64');
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    }
+    return false;
   }
 }

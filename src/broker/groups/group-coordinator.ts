@@ -79,6 +79,8 @@ export interface GroupCoordinatorOptions {
   maxPendingOffsetWrites?: number;
   /** Whether a partition exists; commits to others get UNKNOWN_TOPIC_OR_PARTITION (Kafka checks its metadata cache). Default: all exist. */
   partitionExists?: (topic: string, partition: number) => boolean;
+  /** Called when a rebalance completes its join phase and a new generation starts (for logs and metrics). */
+  onRebalance?: (rebalance: { groupId: string; generationId: number; protocol: string | null; memberCount: number }) => void;
 }
 
 /** A read-only view of one group, for the broker's tools and for tests (not a wire API). */
@@ -151,6 +153,7 @@ export class GroupCoordinator {
   private readonly now: () => number;
   private readonly settings: Settings;
   private readonly partitionExists: (topic: string, partition: number) => boolean;
+  private readonly onRebalance: NonNullable<GroupCoordinatorOptions['onRebalance']>;
   private closed = false;
   /** Offset-store writes run one at a time, in request order. */
   private writeTail: Promise<unknown> = Promise.resolve();
@@ -161,6 +164,7 @@ export class GroupCoordinator {
     this.now = options.nowMs ?? Date.now;
     this.settings = settings;
     this.partitionExists = options.partitionExists ?? (() => true);
+    this.onRebalance = options.onRebalance ?? (() => undefined);
   }
 
   /** Opens the coordinator and loads the committed offsets from the store. */
@@ -826,6 +830,7 @@ export class GroupCoordinator {
       return;
     }
     group.initNextGeneration(now);
+    this.onRebalance({ groupId: group.groupId, generationId: group.generationId, protocol: group.protocolName, memberCount: group.size });
     if (group.is('Empty')) return;
     for (const member of group.members.values()) {
       group.completeJoin(member, this.currentJoinAnswer(group, member, group.isLeader(member.memberId)));
