@@ -71,8 +71,11 @@ for (const name of selected) {
     continue;
   }
   console.error(`running ${name}${values.quick ? ' (quick)' : ''} …`);
+  const suiteStarted = performance.now();
   try {
-    results.push(...(await suite({ quick: values.quick, ...(records === undefined ? {} : { records }) })));
+    const rows = await suite({ quick: values.quick, ...(records === undefined ? {} : { records }) });
+    results.push(...rows);
+    console.error(`${name}: ${rows.length} rows in ${((performance.now() - suiteStarted) / 1000).toFixed(1)} s`);
   } catch (error) {
     failed = true;
     console.error(`suite ${name} failed: ${(error as Error).stack ?? String(error)}`);

@@ -132,8 +132,9 @@ async function startServer(dataDir: string, profile: { dir: string; name: string
   // Should this process end abruptly (an uncaught error), take the server down with it.
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  // 'close', not 'exit': stdout may still hold "stopped cleanly" when the process has exited.
   const exited = new Promise<number | null>((resolveExit) =>
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       process.off('exit', killOnExit);
       resolveExit(code);
     }),
