@@ -31,7 +31,7 @@
  * runs under `node --cpu-prof` and the suite prints each phase's hot spots (self and inclusive
  * time, mapped to src/ with the source maps) to stderr; the .cpuprofile files stay in <dir>
  * (figures measured that way carry the profiler's overhead); only samples taken during the wire runs
- * (kcat runs, paced latency runs) count. Throughputs are medians of 5 rounds, each round measuring
+ * (kcat runs, paced latency runs) count. Throughputs are medians of 5 rounds (3 with --quick), each round measuring
  * the embedded baselines next to the wire figures (noisy machines), after an untimed warm-up round.
  * Progress and target lines go to stderr.
  */
@@ -545,7 +545,7 @@ export async function runWireBench(options: WireBenchOptions): Promise<BenchResu
   const quick = options.quick;
   const records = quick ? 200_000 : 1_000_000;
   const warmUpRecords = quick ? 50_000 : 100_000;
-  const rounds = 5;
+  const rounds = quick ? 3 : 5;
   const latencyMs = quick ? 2000 : 5000;
   const profileDir = process.env[PROFILE_ENV] ? resolve(process.env[PROFILE_ENV]) : null;
   if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
