@@ -34,7 +34,7 @@ import { count, MEGABYTE, resultFor, throughputOf, type BenchResult, type Throug
 import { measureEndToEnd, type EndToEndSystem, type LatencyFigures } from './latency.js';
 import { NATS_SERVER, natsConsume, natsEndToEnd, natsProduce, withNats, type NatsModule } from './nats.js';
 import { importOptional, INSTALL_HINT } from './optional-package.js';
-import { findExecutable } from './peer-process.js';
+import { findExecutable, removeOnExit } from './peer-process.js';
 import { measurePhysical } from './physical.js';
 import { REDIS_SERVER, redisConsume, redisEndToEnd, redisProduce, withRedis } from './redis.js';
 import { measureSqlite, type SqliteModule } from './sqlite.js';
@@ -89,6 +89,7 @@ export async function runCompareBench(options: CompareBenchOptions): Promise<Ben
   const sizes = options.quick && options.records === undefined ? VALUE_SIZES.slice(0, 1) : VALUE_SIZES;
   const workloads = sizes.map((valueBytes) => makeWorkload(valueBytes, records));
   const root = mkdtempSync(join(tmpdir(), 'strata-bench-compare-'));
+  const forgetRoot = removeOnExit(root);
   const directory = (name: string): string => {
     const path = join(root, name);
     mkdirSync(path, { recursive: true });
@@ -227,6 +228,7 @@ export async function runCompareBench(options: CompareBenchOptions): Promise<Ben
     progress(`  open ${recovery.openMs.toFixed(1)} ms: ${recovery.segments} segments, scanned ${recovery.segmentsScanned} segments / ${(recovery.bytesScanned / MEGABYTE).toFixed(1)} MB`);
   } finally {
     rmSync(root, { recursive: true, force: true });
+    forgetRoot();
   }
 
   const results = rowsOf(figures, workloads);

@@ -1,21 +1,26 @@
 /**
  * Server processes the comparison starts (redis-server, nats-server, `strata serve`): spawned on
  * 127.0.0.1, ready once a line of their output matches, stopped by pid (SIGTERM, then SIGKILL after
- * a grace period). Every process started here is also killed when this process exits or is
- * interrupted (Ctrl-C, SIGTERM), so a failed or aborted bench never leaves one behind.
+ * a grace period). Every process started here is also killed (and registered temporary
+ * directories removed) when this process exits or is interrupted (Ctrl-C, SIGTERM), so a failed or
+ * aborted bench never leaves one behind.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const STOP_GRACE_MS = 10_000;
 const running = new Set<ChildProcess>();
+/** Temporary directories to remove should this process exit or be interrupted before their owner does. */
+const directories = new Set<string>();
 let handlersInstalled = false;
 
 function killAll(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  directories.clear();
 }
 
 function installHandlers(): void {
@@ -29,6 +34,13 @@ function installHandlers(): void {
       process.exit(130);
     });
   }
+}
+
+/** Removes `directory` if this process exits or is interrupted first; the returned function forgets it (after the owner removed it). */
+export function removeOnExit(directory: string): () => void {
+  installHandlers();
+  directories.add(directory);
+  return () => void directories.delete(directory);
 }
 
 /** Kills `child` too if this process exits or is interrupted before it ends (short-lived helpers: kcat). */

@@ -16,6 +16,7 @@ import { Broker } from '../../src/client/broker.js';
 import type { ProducerRecord } from '../../src/client/producer.js';
 import type { Transfer } from '../measure.js';
 import type { EndToEndSystem } from './latency.js';
+import { trackChild } from './peer-process.js';
 import { checkReadBack, secondsSince, transferOf, type Workload } from './workload.js';
 
 const SENDS_IN_FLIGHT = 8;
@@ -82,6 +83,7 @@ export async function strataRecovery(dataDir: string, workload: Workload, segmen
   const topic = 'recovery';
   await new Promise<void>((resolveChild, reject) => {
     const child = spawn(process.execPath, [RECOVERY_CHILD, dataDir, topic, String(workload.records), String(workload.valueBytes), String(segmentBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    trackChild(child);
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.once('error', reject);
