@@ -327,7 +327,7 @@ async function runShapeRound(broker: Broker, shape: Shape, budgetMs: number, int
 
 export async function runEmbeddedBench(options: EmbeddedBenchOptions): Promise<BenchResult[]> {
   const quick = options.quick;
-  const budgetMs = quick ? 1500 : 3000;
+  const budgetMs = quick ? 1000 : 3000;
   const rounds = quick ? 2 : 3;
   const results: BenchResult[] = [];
   const root = mkdtempSync(join(tmpdir(), 'strata-bench-embedded-'));

@@ -47,6 +47,11 @@ export function measureThroughput(operation: () => void, bytesPerCall: number, r
   };
 }
 
+/** 1.23, 0.045, 0.0012: two decimals, or two significant digits below 0.1 (so small ratios do not print as 0.00). */
+export function ratioText(ratio: number): string {
+  return ratio >= 0.1 || ratio === 0 ? ratio.toFixed(2) : ratio.toPrecision(2);
+}
+
 /** Prints results as an aligned table; latency columns appear when some result has them. */
 export function printTable(results: readonly BenchResult[]): void {
   const withLatency = results.some((result) => result.p50Ms !== undefined || result.p99Ms !== undefined);
@@ -57,7 +62,7 @@ export function printTable(results: readonly BenchResult[]): void {
     result.megabytesPerSecond > 0 ? result.megabytesPerSecond.toFixed(1) : '-',
     result.recordsPerSecond >= 1 ? Math.round(result.recordsPerSecond).toLocaleString('en-US') : '-',
     ...(withLatency ? [milliseconds(result.p50Ms), milliseconds(result.p99Ms)] : []),
-    result.ratioToBaseline === null ? '-' : `${result.ratioToBaseline.toFixed(2)}× ${result.baselineName}`,
+    result.ratioToBaseline === null ? '-' : `${ratioText(result.ratioToBaseline)}× ${result.baselineName}`,
   ]);
   const header = ['suite', 'benchmark', 'MB/s', 'records/s', ...(withLatency ? ['p50 ms', 'p99 ms'] : []), 'vs baseline (same run)'];
   const lastNumeric = header.length - 2;

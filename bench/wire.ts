@@ -31,7 +31,7 @@
  * runs under `node --cpu-prof` and the suite prints each phase's hot spots (self and inclusive
  * time, mapped to src/ with the source maps) to stderr; the .cpuprofile files stay in <dir>
  * (figures measured that way carry the profiler's overhead); only samples taken during the wire runs
- * (kcat runs, paced latency runs) count. Throughputs are medians of 5 rounds, each round measuring
+ * (kcat runs, paced latency runs) count. Throughputs are medians of 5 rounds (3 with --quick), each round measuring
  * the embedded baselines next to the wire figures (noisy machines), after an untimed warm-up round.
  * Progress and target lines go to stderr.
  */
@@ -43,11 +43,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
-import { connect, type Socket } from 'node:net';
-import { Broker, encodeRecordBatch, type Producer, type ProducerRecord } from '../src/index.js';
-import { FrameReader } from '../src/protocol/frame-reader.js';
-import { ProduceRequest, ProduceResponse } from '../src/protocol/messages/produce.js';
-import { decodeResponse, encodeRequest } from '../src/protocol/wire/headers.js';
+import { Broker, type Producer, type ProducerRecord } from '../src/index.js';
+import { MinimalProducer } from './minimal-producer.js';
 import { count, makeValues, MEGABYTE, quantile, resultFor, throughputOf, type BenchResult, type Transfer } from './measure.js';
 
 export interface WireBenchOptions {
@@ -137,8 +134,9 @@ async function startServer(dataDir: string, profile: { dir: string; name: string
   // Should this process end abruptly (an uncaught error), take the server down with it.
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  // 'close', not 'exit': stdout may still hold "stopped cleanly" when the process has exited.
   const exited = new Promise<number | null>((resolveExit) =>
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       process.off('exit', killOnExit);
       resolveExit(code);
     }),
@@ -411,75 +409,6 @@ async function embeddedLatency(broker: Broker, topic: string, acks: 1 | 'all', f
   }
 }
 
-/**
- * The leanest Kafka producer there is: one socket, Produce v7 requests built with Strata's own
- * codec (src/codec, src/protocol/wire), responses matched by correlation id. It shows how much of a
- * kafkajs latency figure is the server and the network path, and how much is kafkajs.
- */
-class MinimalProducer {
-  private readonly frames = new FrameReader(64 * 1024 * 1024);
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private nextCorrelationId = 0;
-  private failure: Error | null = null;
-
-  private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error('connection closed')));
-  }
-
-  static connect(port: number): Promise<MinimalProducer> {
-    return new Promise((resolveConnection, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolveConnection(new MinimalProducer(socket));
-      });
-      socket.once('error', reject);
-    });
-  }
-
-  send(topic: string, acks: 1 | -1, values: readonly Buffer[]): Promise<void> {
-    if (this.failure !== null) return Promise.reject(this.failure);
-    const correlationId = this.nextCorrelationId++;
-    const records = encodeRecordBatch(values.map((value) => ({ value })));
-    const request = encodeRequest(ProduceRequest, 7, { correlationId, clientId: 'strata-wire-bench' }, { transactionalId: null, acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
-    const size = Buffer.allocUnsafe(4);
-    size.writeInt32BE(request.length);
-    return new Promise((resolveSend, reject) => {
-      this.waiting.set(correlationId, { resolve: resolveSend, reject });
-      this.socket.cork();
-      this.socket.write(size);
-      this.socket.write(request);
-      this.socket.uncork();
-    });
-  }
-
-  close(): void {
-    this.socket.end();
-  }
-
-  private receive(chunk: Buffer): void {
-    this.frames.push(chunk);
-    for (let next = this.frames.next(); next.kind === 'frame'; next = this.frames.next()) {
-      const { correlationId, body } = decodeResponse(ProduceResponse, 7, next.frame);
-      const waiter = this.waiting.get(correlationId);
-      if (waiter === undefined) return this.fail(new Error(`a response to unknown correlation id ${correlationId}`));
-      this.waiting.delete(correlationId);
-      const errorCode = body.responses[0]?.partitionResponses[0]?.errorCode ?? -1;
-      if (errorCode === 0) waiter.resolve();
-      else waiter.reject(new Error(`produce failed with error code ${errorCode}`));
-    }
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const waiter of this.waiting.values()) waiter.reject(error);
-    this.waiting.clear();
-  }
-}
-
 async function minimalLatency(port: number, admin: Admin, topic: string, acks: 1 | -1, filler: Buffer, measureMs: number): Promise<LatencyFigures> {
   await createTopic(admin, topic);
   const producer = await MinimalProducer.connect(port);
@@ -618,7 +547,7 @@ export async function runWireBench(options: WireBenchOptions): Promise<BenchResu
   const quick = options.quick;
   const records = quick ? 200_000 : 1_000_000;
   const warmUpRecords = quick ? 50_000 : 100_000;
-  const rounds = 5;
+  const rounds = quick ? 3 : 5;
   const latencyMs = quick ? 2000 : 5000;
   const profileDir = process.env[PROFILE_ENV] ? resolve(process.env[PROFILE_ENV]) : null;
   if (profileDir !== null) mkdirSync(profileDir, { recursive: true });
