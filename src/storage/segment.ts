@@ -76,6 +76,8 @@ export class Segment {
   private bytesSinceLastIndexEntry = 0;
   private log: StorageFile | null = null;
   private indexesChecked = false;
+  /** The load of a sealed segment's indexes in progress, shared by the reads waiting for it. */
+  private indexesLoading: Promise<void> | null = null;
   private deleted = false;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
@@ -248,9 +250,17 @@ export class Segment {
     await this.datasync();
   }
 
-  /** Loads a sealed segment's indexes on first use, rebuilding them if missing or inconsistent. */
-  private async ensureIndexes(): Promise<void> {
-    if (this.indexesChecked && this.offsetIndex.isLoaded) return;
+  /**
+   * Loads a sealed segment's indexes on first use, rebuilding them if missing or inconsistent.
+   * Concurrent reads share one load: two rebuilds of the same files would close them under each other.
+   */
+  private ensureIndexes(): Promise<void> {
+    if (this.indexesChecked && this.offsetIndex.isLoaded) return Promise.resolve();
+    this.indexesLoading ??= this.loadIndexes().finally(() => (this.indexesLoading = null));
+    return this.indexesLoading;
+  }
+
+  private async loadIndexes(): Promise<void> {
     const loaded = (await this.offsetIndex.loadSealed()) && (await this.timeIndex.loadSealed());
     if (!loaded || !this.offsetIndex.isConsistent(this.sizeBytes) || !this.timeIndex.isConsistent(Number.MAX_SAFE_INTEGER)) {
       await this.rebuildSealedIndexes();

@@ -55,7 +55,7 @@ describe('npm run bench -- compare', () => {
     expect(run.stderr).toContain(`skipping Redis Streams: ${join(missing, 'redis-server')} not found; ${hint}`);
     expect(run.stderr).toContain(`skipping NATS JetStream: ${join(missing, 'nats-server')} not found; ${hint}`);
     expect(run.stderr).toContain(`skipping kcat rows: ${join(missing, 'kcat')} not found`);
-    expect(run.stderr).toContain('skipping: unknown suite "no-such-suite" (known: codec, storage, embedded, wire, compaction, compare)');
+    expect(run.stderr).toContain('skipping: unknown suite "no-such-suite" (known: codec, storage, embedded, wire, compaction, observability, compare)');
     if (!existsSync(join(root, 'dist', 'bench', 'compaction.js'))) expect(run.stderr).toContain('skipping: suite "compaction" is not in this build (./compaction.js missing)');
     // The suite's temporary directory is gone afterwards.
     const temp = /temp directory (\S+);/.exec(run.stderr)?.[1];
