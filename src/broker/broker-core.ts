@@ -93,6 +93,7 @@ export class BrokerCore {
       io,
       mapBytes: effectiveValue('log.cleaner.dedupe.buffer.size', config) as number,
       backoffMs: effectiveValue('log.cleaner.backoff.ms', config) as number,
+      maxIoBytesPerSecond: effectiveValue('log.cleaner.io.max.bytes.per.second', config) as number,
       useWorker: true,
       onError: (log, error) => onStorageEvent?.({ type: 'cleaner-failed', directory: log.directory, error: (error as Error).message }),
     });

@@ -28,6 +28,8 @@ export interface CleanerManagerOptions {
   mapBytes: number;
   /** Sleep when no log is dirty enough (log.cleaner.backoff.ms). */
   backoffMs: number;
+  /** log.cleaner.io.max.bytes.per.second: read plus written bytes per second (≤ 0: no limit). */
+  maxIoBytesPerSecond?: number;
   /**
    * Read and write in a worker thread (./cleaner-worker.ts) so the event loop stays with appends
    * and fetches; in-process when false or when the compiled worker is not available.
@@ -113,6 +115,7 @@ export class CleanerManager {
         io: this.options.io,
         nowMs: (this.options.nowMs ?? Date.now)(),
         shouldStop: () => this.stopping,
+        maxIoBytesPerSecond: this.options.maxIoBytesPerSecond ?? -1,
         ...(thread === null ? {} : { write: (compactable, settings) => thread.write(compactable, settings, log.segmentConfig, this.options.mapBytes) }),
       });
       this.options.onPass?.(log, result, performance.now() - startMs);

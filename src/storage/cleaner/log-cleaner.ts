@@ -34,6 +34,7 @@ import { MAX_RELATIVE_OFFSET, type Segment } from '../segment.js';
 import { StorageError } from '../storage-error.js';
 import type { OffsetMap } from './offset-map.js';
 import { cleanedPathOf, type SwapHook } from './segment-swap.js';
+import { Throttler } from './throttler.js';
 
 export interface CleanOptions {
   map: OffsetMap;
@@ -43,6 +44,8 @@ export interface CleanOptions {
   shouldStop?: () => boolean;
   /** Test hook after each swap step (./segment-swap.ts). */
   swapHook?: SwapHook;
+  /** log.cleaner.io.max.bytes.per.second (default -1: no limit). */
+  maxIoBytesPerSecond?: number;
 }
 
 export interface CleanResult {
@@ -63,6 +66,11 @@ export class CleanerStoppedError extends Error {
   override readonly name = 'CleanerStoppedError';
 }
 
+/** The pass's I/O rate limit, shared by its reads and writes. */
+interface Throttled {
+  throttler: Throttler;
+}
+
 /** Bytes read at a time (the next chunk is read while this one is processed without yielding). */
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -80,6 +88,8 @@ export interface RewriteSettings {
   segmentBytes: number;
   /** Tombstones with a timestamp at or before this are removed. */
   tombstoneHorizonMs: number;
+  /** log.cleaner.io.max.bytes.per.second: read plus written bytes per second (≤ 0: no limit). */
+  maxIoBytesPerSecond: number;
 }
 
 /** One cleaned file written: it replaces `count` segments from index `first` of the pass's list. */
@@ -107,8 +117,9 @@ export async function writeCleanedSegments(
   options: Pick<CleanOptions, 'map' | 'io' | 'shouldStop'>,
 ): Promise<CleanedSegments> {
   const stats = { bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsKept: 0, mapEntries: 0 };
+  const throttled = { ...options, throttler: new Throttler(settings.maxIoBytesPerSecond) };
   // With nothing dirty the clean section is still rewritten: tombstones may have expired since.
-  const mapEnd = await buildOffsetMap(compactable, settings.firstDirtyOffset, options);
+  const mapEnd = await buildOffsetMap(compactable, settings.firstDirtyOffset, throttled);
   stats.mapEntries = options.map.size;
   const rewrite = compactable.filter(({ segment }) => segment.baseOffset < mapEnd);
   const context: RewriteContext = { map: options.map, mapEnd, tombstoneHorizonMs: settings.tombstoneHorizonMs, stats };
@@ -116,7 +127,7 @@ export async function writeCleanedSegments(
   try {
     for (const group of groupSegments(rewrite, settings.segmentBytes)) {
       const endOffset = group[group.length - 1]!.endOffset;
-      const changed = await writeCleaned(group.map(({ segment }) => segment), cleanedPathOf(settings.directory, group[0]!.segment.baseOffset, endOffset), context, options);
+      const changed = await writeCleaned(group.map(({ segment }) => segment), cleanedPathOf(settings.directory, group[0]!.segment.baseOffset, endOffset), context, throttled);
       groups.push({ first: compactable.indexOf(group[0]!), count: group.length, endOffset, changed });
     }
   } catch (error) {
@@ -137,6 +148,7 @@ export async function cleanLog(log: PartitionLog, options: CleanOptions & { writ
     firstDirtyOffset: log.firstDirtyOffset,
     segmentBytes: log.config.segmentBytes,
     tombstoneHorizonMs: options.nowMs - log.config.deleteRetentionMs,
+    maxIoBytesPerSecond: options.maxIoBytesPerSecond ?? -1,
   };
   const write = options.write ?? ((segments, rewrite) => writeCleanedSegments(segments, rewrite, options));
   const cleaned = await write(compactable, settings);
@@ -175,7 +187,7 @@ async function compactableSegments(log: PartitionLog, nowMs: number): Promise<Co
 }
 
 /** Fills the map from `firstDirty` on; returns mapEnd (the offset after the last batch mapped). */
-async function buildOffsetMap(compactable: readonly CompactableSegment[], firstDirty: number, options: Pick<CleanOptions, 'map' | 'shouldStop'>): Promise<number> {
+async function buildOffsetMap(compactable: readonly CompactableSegment[], firstDirty: number, options: Pick<CleanOptions, 'map' | 'shouldStop'> & Throttled): Promise<number> {
   const { map } = options;
   map.clear();
   let mapEnd = firstDirty;
@@ -236,9 +248,9 @@ interface RewriteContext {
  * Writes the cleaned copy of `group` to `path` and fsyncs it. Returns false when swapping it in
  * would change nothing (one segment, every batch kept as it was).
  */
-async function writeCleaned(group: readonly Segment[], path: string, context: RewriteContext, options: Pick<CleanOptions, 'io' | 'shouldStop'>): Promise<boolean> {
+async function writeCleaned(group: readonly Segment[], path: string, context: RewriteContext, options: Pick<CleanOptions, 'io' | 'shouldStop'> & Throttled): Promise<boolean> {
   let changed = group.length > 1;
-  const writer = new CleanedWriter(await options.io.open(path, { create: true }));
+  const writer = new CleanedWriter(await options.io.open(path, { create: true }), options.throttler);
   try {
     await writer.reset();
     for (let index = 0; index < group.length; index++) {
@@ -328,7 +340,7 @@ export function emptyBatchLike(batch: Buffer): Buffer {
  * position, reading ahead one chunk while the current one is processed; stops when `visit`
  * returns false. `afterChunk` runs between chunks (the writer drains there).
  */
-async function forEachBatch(segment: Segment, options: Pick<CleanOptions, 'shouldStop'>, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
+async function forEachBatch(segment: Segment, options: Pick<CleanOptions, 'shouldStop'> & Throttled, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
   const endPosition = segment.sizeBytes;
   let readPosition = 0;
   const readNext = (): Promise<Buffer> => {
@@ -364,6 +376,7 @@ async function forEachBatch(segment: Segment, options: Pick<CleanOptions, 'shoul
     carry = offset < buffer.length ? buffer.subarray(offset) : null;
     bufferPosition += offset;
     await afterChunk();
+    await options.throttler.account(chunk.length);
   }
   if (carry !== null) throw segment.corruption(bufferPosition, 'a batch runs past the end of the segment');
 }
@@ -375,7 +388,10 @@ class CleanedWriter {
   private position = 0;
   private inFlight: Promise<void> = Promise.resolve();
 
-  constructor(private readonly file: StorageFile) {}
+  constructor(
+    private readonly file: StorageFile,
+    private readonly throttler: Throttler,
+  ) {}
 
   async reset(): Promise<void> {
     await this.file.truncate(0);
@@ -398,8 +414,10 @@ class CleanedWriter {
     this.inFlight = this.file.write(this.pending, this.position);
     this.inFlight.catch(() => undefined); // awaited by the next drain or finish
     this.position += this.pendingBytes;
+    const written = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
+    await this.throttler.account(written);
   }
 
   /** Writes what is left and fsyncs; returns the file's size. */
