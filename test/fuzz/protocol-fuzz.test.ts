@@ -22,6 +22,7 @@ const SESSION_TIMEOUT_MS = 300;
 /** Server RSS may grow this much over its size after warm-up, whatever it is sent. */
 const RSS_GROWTH_LIMIT_BYTES = 256 * 1024 * 1024;
 const CONCURRENT_SESSIONS = 32;
+const PROGRESS_EVERY_FRAMES = 100_000;
 
 let server: ServeChild;
 
@@ -132,6 +133,9 @@ describe('protocol fuzzing against a live server', () => {
     for (let round = 0; frames < FRAMES; round++) {
       await fc.assert(
         fc.asyncProperty(sessionArbitrary(requests), async (session) => {
+          if (Math.floor((frames + session.frames) / PROGRESS_EVERY_FRAMES) > Math.floor(frames / PROGRESS_EVERY_FRAMES)) {
+            console.log(`fuzz: ${frames + session.frames} frames, server RSS ${(server.rssBytes() / 2 ** 20).toFixed(0)} MiB`);
+          }
           frames += session.frames;
           sessions++;
           // Up to CONCURRENT_SESSIONS connections at once, as many clients would: wait only when full.
