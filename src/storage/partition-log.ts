@@ -7,8 +7,8 @@
  * Appends are validated (header, CRC, counts; records are not parsed), given offsets by rewriting
  * baseOffset in place, and written in order by one writer that coalesces queued batches into one
  * write. flush() is group commit (./group-commit.ts). A failed write leaves no partial batch and
- * the log usable; a failed fsync takes the log offline until it is reopened. Opening recovers
- * (./log-loader.ts). Writes, rolls, truncations and retention run one at a time (SerialQueue);
+ * the log usable; a failed fsync takes the log offline (no appends, no reads) until it is
+ * reopened. Opening recovers (./log-loader.ts). Writes, rolls, truncations and retention run one at a time (SerialQueue);
  * reads run alongside them and only ever see whole, CRC-checked batches below the log end.
  */
 
@@ -371,6 +371,15 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * An offline log serves no reads: after a failed fsync its unflushed tail may not be what is on
+   * disk (the kernel may have dropped those pages), and a record a producer was told failed must
+   * not reach a consumer. Kafka answers reads of an offline log directory the same way.
+   */
+  private checkReadable(): void {
+    if (this.offlineError !== null) throw this.offlineRefusal();
+  }
+
   /** Index of the segment holding `offset`: greatest base offset ≤ it. */
   private segmentIndexFor(offset: number): number {
     let low = 0;
@@ -389,6 +398,7 @@ export class PartitionLog {
    * never split). Corrupt bytes are an error naming file and position, never returned.
    */
   async read(offset: number, maxBytes: number): Promise<Buffer> {
+    this.checkReadable();
     this.checkOffset(offset);
     const endOffset = this.logEndOffsetValue;
     if (offset === endOffset) return Buffer.alloc(0);
@@ -402,6 +412,7 @@ export class PartitionLog {
 
   /** The first record whose timestamp is ≥ `timestampMs`, or null if none is. */
   async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+    this.checkReadable();
     for (const segment of [...this.segments]) {
       if (segment !== this.active && (await segment.largestTimestamp()) < timestampMs) continue;
       const found = await segment.findOffsetByTimestamp(timestampMs);
