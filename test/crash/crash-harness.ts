@@ -23,7 +23,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { StrataServer } from '../../src/protocol/serve.js';
 import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { startServe } from '../support/serve-child.js';
-import { WireClient, type StoredRecord } from '../support/wire-client.js';
+import { WireClient, type StoredRecord } from '../../bench/wire-client.js';
 
 export type CrashMode = 'sigkill' | 'power-loss';
 

@@ -13,7 +13,7 @@ import { StrataServer } from '../../src/protocol/serve.js';
 import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { connected, disconnectAll } from '../support/kafkajs-clients.js';
 import { tempDir } from '../support/temp-dir.js';
-import { WireClient } from '../support/wire-client.js';
+import { WireClient } from '../../bench/wire-client.js';
 
 const TOPIC = 'faulty';
 /** Faults hit partition 0's files only (not metadata, not __consumer_offsets, not partition 1). */

@@ -12,7 +12,7 @@ import { MetadataRequest, MetadataResponse } from '../../src/protocol/messages/m
 import { encodeRequest } from '../../src/protocol/wire/headers.js';
 import { ensureBuilt, startServe, type ServeChild } from '../support/serve-child.js';
 import { tempDir } from '../support/temp-dir.js';
-import { framed, WireClient } from '../support/wire-client.js';
+import { framed, WireClient } from '../../bench/wire-client.js';
 import { FUZZ_TOPIC, PROBE, PROBE_CORRELATION_ID, sessionArbitrary, validRequests, type FuzzSession } from './frame-arbitraries.js';
 
 const FRAMES = Number(process.env.STRATA_FUZZ_FRAMES ?? 8_000);

@@ -1,11 +1,14 @@
-// A minimal Kafka wire client for tests and harnesses: one socket, requests encoded with the
-// project's generated schemas, responses matched by correlation id. Used where a real client
-// (kafkajs) hides what is needed: exact offsets of every stored record, raw bytes on the wire.
+// A minimal Kafka wire client for the load tool (bench/load) and the test harnesses: one socket,
+// requests encoded with the project's generated schemas, pipelined, responses matched by
+// correlation id. Used where a real client (kafkajs) hides what is needed (the exact offset of
+// every stored record) or costs too much (a thousand connections in one process).
 import { connect, type Socket } from 'node:net';
-import { decodeRecordBatches } from '../../src/codec/record-batch.js';
-import { FetchRequest, FetchResponse } from '../../src/protocol/messages/fetch.js';
-import { decodeResponse, encodeRequest } from '../../src/protocol/wire/headers.js';
-import type { MessageInput, MessageSchema } from '../../src/protocol/wire/schema.js';
+import { decodeRecordBatches } from '../src/codec/record-batch.js';
+import { CreateTopicsRequest, CreateTopicsResponse } from '../src/protocol/messages/create-topics.js';
+import { FetchRequest, FetchResponse } from '../src/protocol/messages/fetch.js';
+import { ProduceRequest, ProduceResponse } from '../src/protocol/messages/produce.js';
+import { decodeResponse, encodeRequest } from '../src/protocol/wire/headers.js';
+import type { MessageInput, MessageSchema } from '../src/protocol/wire/schema.js';
 
 /** Frames `body` with its 4-byte size prefix. */
 export function framed(body: Buffer): Buffer {
@@ -93,6 +96,53 @@ export class WireClient {
         }
       }
     }
+  }
+
+  /** Creates a topic (replication factor 1) with Kafka-named configs; throws on an error code. */
+  async createTopic(topic: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
+    const response = await this.request(CreateTopicsRequest, CreateTopicsResponse, 5, {
+      topics: [{ name: topic, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+      timeoutMs: 60_000,
+    });
+    const result = response.topics[0]!;
+    if (result.errorCode !== 0) throw new Error(`create ${topic}: error code ${result.errorCode} ${result.errorMessage ?? ''}`);
+  }
+
+  /** Produces one record batch to one partition; resolves with its base offset, throws on an error code. */
+  async produce(topic: string, partition: number, batch: Buffer, acks: -1 | 1): Promise<number> {
+    const response = await this.request(ProduceRequest, ProduceResponse, 7, {
+      transactionalId: null,
+      acks,
+      timeoutMs: 30_000,
+      topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],
+    });
+    const result = response.responses[0]!.partitionResponses[0]!;
+    if (result.errorCode !== 0) throw new Error(`produce ${topic}-${partition}: error code ${result.errorCode}`);
+    return result.baseOffset;
+  }
+
+  /** One fetch of one partition (long poll up to `maxWaitMs`); the records' count and the next offset. */
+  async fetchOnce(topic: string, partition: number, offset: number, maxWaitMs: number, maxBytes = 1 << 20): Promise<{ records: number; nextOffset: number }> {
+    const response = await this.request(FetchRequest, FetchResponse, 4, {
+      replicaId: -1,
+      maxWaitMs,
+      minBytes: 1,
+      maxBytes,
+      isolationLevel: 0,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: maxBytes }] }],
+    });
+    const data = response.responses[0]!.partitions[0]!;
+    if (data.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error code ${data.errorCode}`);
+    let records = 0;
+    let nextOffset = offset;
+    for (const batch of decodeRecordBatches(data.records ?? Buffer.alloc(0))) {
+      for (const record of batch.records) {
+        if (record.offset < offset) continue;
+        records++;
+        nextOffset = record.offset + 1;
+      }
+    }
+    return { records, nextOffset };
   }
 
   close(): void {
