@@ -22,6 +22,7 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { StrataServer } from '../../src/protocol/serve.js';
 import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
+import { seededRandom } from '../support/random.js';
 import { startServe } from '../support/serve-child.js';
 import { WireClient, type StoredRecord } from '../../bench/wire-client.js';
 
@@ -81,18 +82,6 @@ interface PartitionModel {
   commitsInFlight: number[];
 }
 
-/** xorshift32: reproducible from the printed seed. */
-function randomFrom(seed: number): (below: number) => number {
-  let state = seed >>> 0 || 1;
-  return (below) => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state % below;
-  };
-}
 
 function valueFor(partition: number, sequence: number, paddingBytes: number): string {
   return `${partition}:${sequence}:`.padEnd(16 + paddingBytes, 'x');
@@ -283,7 +272,7 @@ async function checkCommits(mode: CrashMode, kafka: Kafka, models: PartitionMode
 
 export async function runCrashTrials(options: CrashRunOptions): Promise<CrashTotals> {
   const seed = options.seed ?? Date.now() % 0x7fffffff;
-  const random = randomFrom(seed);
+  const random = seededRandom(seed);
   const partitions = options.partitions ?? 4;
   const flushMs = options.flushMs ?? 100;
   const loadMs = options.loadMs ?? { min: 150, max: 1_000 };
