@@ -23,6 +23,8 @@ const SESSION_TIMEOUT_MS = 300;
 const RSS_GROWTH_LIMIT_BYTES = 256 * 1024 * 1024;
 const CONCURRENT_SESSIONS = 32;
 const PROGRESS_EVERY_FRAMES = 100_000;
+/** Longer than any answer a busy machine takes; a server stalled by a frame takes longer. */
+const WELL_BEHAVED_TIMEOUT_MS = 15_000;
 
 let server: ServeChild;
 
@@ -70,6 +72,15 @@ function sendSession(port: number, session: FuzzSession): Promise<'answered' | '
   });
 }
 
+/** `promise`, or an error once the server has not answered for WELL_BEHAVED_TIMEOUT_MS (a stalled server fails the test instead of hanging it). */
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} not answered within ${WELL_BEHAVED_TIMEOUT_MS} ms`)), WELL_BEHAVED_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** A well-behaved client on its own connection, asking ApiVersions and Metadata in a loop until stopped. */
 function startWellBehavedClient(port: number): { stop(): Promise<{ answered: number; errors: string[]; maxLatencyMs: number }> } {
   const errors: string[] = [];
@@ -81,8 +92,8 @@ function startWellBehavedClient(port: number): { stop(): Promise<{ answered: num
     try {
       while (running) {
         const startMs = performance.now();
-        const versions = await client.request(ApiVersionsRequest, ApiVersionsResponse, 3, { clientSoftwareName: 'probe', clientSoftwareVersion: '1' });
-        const metadata = await client.request(MetadataRequest, MetadataResponse, 9, { topics: [{ name: FUZZ_TOPIC }], allowAutoTopicCreation: false });
+        const versions = await within(client.request(ApiVersionsRequest, ApiVersionsResponse, 3, { clientSoftwareName: 'probe', clientSoftwareVersion: '1' }), 'ApiVersions');
+        const metadata = await within(client.request(MetadataRequest, MetadataResponse, 9, { topics: [{ name: FUZZ_TOPIC }], allowAutoTopicCreation: false }), 'Metadata');
         if (versions.errorCode !== 0) errors.push(`ApiVersions error ${versions.errorCode}`);
         if (metadata.topics[0]?.errorCode !== 0 || metadata.topics[0]?.partitions.length !== 2) errors.push(`Metadata: ${JSON.stringify(metadata.topics[0]?.errorCode)}`);
         maxLatencyMs = Math.max(maxLatencyMs, performance.now() - startMs);
