@@ -287,6 +287,7 @@ export class BrokerCore {
     try {
       this.checkOpen();
       const log = this.topics.partition(topic, partition);
+      if (log.isOffline) throw new BrokerError('KAFKA_STORAGE_ERROR', `${partitionKey(topic, partition)} is offline after a disk error; restart the broker`);
       if (timestamp === LATEST_TIMESTAMP) return { offset: log.logEndOffset, timestamp: -1 };
       if (timestamp === EARLIEST_TIMESTAMP) return { offset: log.logStartOffset, timestamp: -1 };
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new BrokerError('INVALID_REQUEST', `invalid timestamp ${timestamp}`);

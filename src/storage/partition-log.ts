@@ -10,7 +10,7 @@
  * write. flush() is group commit (./group-commit.ts). A failed write leaves no partial batch and
  * the log usable, and fails every append queued behind it too (nothing queued after a failed batch
  * is written before the producer can retry it: order holds); a failed fsync takes the log offline
- * until it is reopened. Opening recovers (./log-loader.ts). Writes, rolls, truncations, retention
+ * (no appends, no reads) until it is reopened. Opening recovers (./log-loader.ts). Writes, rolls, truncations, retention
  * and compaction swaps run one at a time (SerialQueue); reads run alongside them and only ever see
  * whole, CRC-checked batches below the log end. Compaction (./cleaner/) rewrites sealed segments
  * outside the queue and swaps them in inside it; a read that raced a swap is retried on the new
@@ -412,6 +412,15 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * An offline log serves no reads: after a failed fsync its unflushed tail may not be what is on
+   * disk (the kernel may have dropped those pages), and a record a producer was told failed must
+   * not reach a consumer. Kafka answers reads of an offline log directory the same way.
+   */
+  private checkReadable(): void {
+    if (this.offlineError !== null) throw this.offlineRefusal();
+  }
+
   /** Index of the segment holding `offset`: greatest base offset ≤ it. */
   private segmentIndexFor(offset: number): number {
     let low = 0;
@@ -429,7 +438,8 @@ export class PartitionLog {
    * one whole batch; empty at the log end. The first batch may start before `offset` (a batch is
    * never split). Corrupt bytes are an error naming file and position, never returned.
    */
-  read(offset: number, maxBytes: number): Promise<Buffer> {
+  async read(offset: number, maxBytes: number): Promise<Buffer> {
+    this.checkReadable();
     return this.withSegments(() => this.readOnce(offset, maxBytes));
   }
 
@@ -455,7 +465,8 @@ export class PartitionLog {
   }
 
   /** The first record whose timestamp is ≥ `timestampMs`, or null if none is. */
-  offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestamp: number } | null> {
+    this.checkReadable();
     return this.withSegments(() => this.offsetForTimestampOnce(timestampMs));
   }
 

@@ -1,38 +1,13 @@
 // `strata serve` as a user runs it: a real child process, real sockets, a real Kafka client.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI as cli, ensureBuilt, startServe } from '../support/serve-child.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-
-beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'tools', 'ensure-built.mjs')], { stdio: 'inherit' });
-}, 120_000);
-
-/** Starts `strata serve` on a free port; resolves once it prints where it listens. */
-async function startServe(dataDir: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000);
-    child.stdout!.on('data', () => {
-      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (match !== null) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-  return { child, port, output: () => output };
-}
+beforeAll(() => ensureBuilt(), 120_000);
 
 describe('strata serve', () => {
   it('serves a Kafka client, refuses a second broker on the same directory, and shuts down cleanly on SIGTERM', async () => {

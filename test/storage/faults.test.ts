@@ -146,6 +146,9 @@ describe('disk faults', () => {
     expect(log.isOffline).toBe(true);
     await expect(log.append(batchOf('refused'))).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
     await expect(log.flush()).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
+    // Nor is anything read: 'maybe' was never durable and its failed fsync may have dropped it.
+    await expect(log.read(0, 1 << 20)).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
+    await expect(log.offsetForTimestamp(0)).rejects.toMatchObject({ code: 'LOG_OFFLINE' });
     await log.close();
     const reopened = await PartitionLog.open(directory, { recoveryPoint: 1 });
     expect((await valuesIn(reopened))[0]).toBe('durable-0');

@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecordBatches } from '../../src/codec/record-batch.js';
 import { CLEAN_SHUTDOWN_FILE, LogDirectory } from '../../src/storage/log-directory.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
+import { seededRandom as random } from '../support/random.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,18 +43,6 @@ function recordFor(offset: number): { key: string; value: string } {
   const length = 8 + (hash32(offset) % 400);
   const fill = String.fromCharCode(97 + (hash32(offset ^ 0x5bd1e995) % 26));
   return { key: `k${offset}`, value: `v${offset}:`.padEnd(length, fill) };
-}
-
-function random(seed: number): (below: number) => number {
-  let state = seed >>> 0 || 1;
-  return (below) => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state % below;
-  };
 }
 
 // ---- one child run ------------------------------------------------------------------------

@@ -47,6 +47,21 @@ async function readPartitions(request: FetchRequestData, context: RequestContext
   return { responses, bytes, failed };
 }
 
+/** Each requested partition at its current log end (or its fetch offset if unknown): new data wakes a wait on these. */
+function positionsAtLogEnd(request: FetchRequestData, context: RequestContext): { topic: string; partition: number; offset: number }[] {
+  return request.topics.flatMap((topic) =>
+    topic.partitions.map((partition) => {
+      let offset = partition.fetchOffset;
+      try {
+        offset = Math.max(offset, context.broker.topics.partition(topic.topic, partition.partition).logEndOffset);
+      } catch {
+        // unknown topic or partition: its error is in the response; nothing will wake it
+      }
+      return { topic: topic.topic, partition: partition.partition, offset };
+    }),
+  );
+}
+
 export const fetch = defineApi({
   request: FetchRequest,
   response: FetchResponse,
@@ -55,9 +70,10 @@ export const fetch = defineApi({
   async handle(request, context) {
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);
     let round = await readPartitions(request, context);
-    const positions = request.topics.flatMap((topic) => topic.partitions.map((partition) => ({ topic: topic.topic, partition: partition.partition, offset: partition.fetchOffset })));
     while (!round.failed && round.bytes < Math.max(1, request.minBytes) && Date.now() < deadline) {
-      await context.broker.waitForData(positions, deadline - Date.now());
+      // Wait for data past what this round saw: waiting for "any data at the fetch offset" would
+      // return at once when some is there but less than minBytes, and re-read in a busy loop.
+      await context.broker.waitForData(positionsAtLogEnd(request, context), deadline - Date.now());
       round = await readPartitions(request, context);
     }
     const throttleTimeMs = context.security.throttle('fetch', round.bytes);
