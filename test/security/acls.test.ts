@@ -118,6 +118,19 @@ describe('ACLs over the wire (kafkajs, SASL/PLAIN users)', () => {
     expect((await admin.fetchTopicMetadata()).topics.map((topic) => topic.name)).toEqual(['team-a.orders']);
   });
 
+  it('checks AlterConfigs on the topic for AlterConfigs and IncrementalAlterConfigs (kafkajs admin.alterConfigs)', async () => {
+    const { server, client } = await serve([acl('ALLOW', 'User:alice', 'All', 'Topic:configs'), acl('ALLOW', 'User:bob', 'Describe', 'Topic:configs')]);
+    await server.broker.topics.create('configs');
+    const change = { validateOnly: false, resources: [{ type: 2, name: 'configs', configEntries: [{ name: 'retention.ms', value: '60000' }] }] };
+    const bob = await connected(client('bob').admin());
+    const refused = await bob.alterConfigs(change).then(() => null, (error: unknown) => error);
+    expect(typeOf(refused)).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(server.broker.topics.get('configs').config['retention.ms']).toBeUndefined();
+    const alice = await connected(client('alice').admin());
+    await alice.alterConfigs(change);
+    expect(server.broker.topics.get('configs').config['retention.ms']).toBe(60000);
+  });
+
   it('gives GROUP_AUTHORIZATION_FAILED to a consumer in a group it may not use', async () => {
     const { client } = await serve([acl('ALLOW', 'User:*', 'All', 'Group:billing'), acl('DENY', 'User:bob', 'Read', 'Group:billing'), acl('ALLOW', 'User:*', 'All', 'Topic:*')]);
     const consumer = client('bob').consumer({ groupId: 'billing', retry: { retries: 0 } });

@@ -8,10 +8,11 @@
  */
 
 import type { BrokerCore } from '../../broker/broker-core.js';
-import { BrokerError, toBrokerError } from '../../broker/broker-error.js';
+import { BrokerError } from '../../broker/broker-error.js';
 import { parseConfigMap } from '../../broker/config-values.js';
 import { checkTopicName } from '../../broker/topic-name.js';
 import { defineApi } from '../api-handler.js';
+import { changeTopicConfigs } from '../topic-config-changes.js';
 import { AlterConfigsRequest, AlterConfigsResponse, type AlterConfigsRequestResource } from '../messages/alter-configs.js';
 
 /** Kafka's ConfigResource.Type. */
@@ -42,18 +43,6 @@ export const alterConfigs = defineApi({
   minVersion: 0,
   maxVersion: 2,
   async handle(request, context) {
-    const responses = [];
-    for (const resource of request.resources) {
-      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      try {
-        const change = changeOf(resource, context.broker);
-        if (!request.validateOnly) await context.broker.topics.alterConfig(resource.resourceName, change);
-        responses.push({ ...base, errorCode: 0, errorMessage: null });
-      } catch (error) {
-        const failure = toBrokerError(error);
-        responses.push({ ...base, errorCode: failure.errorCode, errorMessage: failure.message });
-      }
-    }
-    return { throttleTimeMs: 0, responses };
+    return { throttleTimeMs: 0, responses: await changeTopicConfigs(request.resources, request.validateOnly, context, changeOf) };
   },
 });
