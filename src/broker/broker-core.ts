@@ -96,6 +96,11 @@ export class BrokerCore {
       maxIoBytesPerSecond: effectiveValue('log.cleaner.io.max.bytes.per.second', config) as number,
       useWorker: true,
       onError: (log, error) => onStorageEvent?.({ type: 'cleaner-failed', directory: log.directory, error: (error as Error).message }),
+      onPass: (log, result, durationMs) => {
+        const where = [...this.topics.allPartitions()].find((entry) => entry.log === log);
+        if (where === undefined || result.groupsSwapped === 0) return;
+        this.observer.onEvent?.({ type: 'log-cleaned', topic: where.topic, partition: where.partition, bytesBefore: result.bytesRead, bytesAfter: result.bytesWritten, durationMs });
+      },
     });
   }
 

@@ -12,7 +12,7 @@ export type BrokerEvent =
   | { type: 'topic-created'; topic: string; partitions: number }
   | { type: 'topic-deleted'; topic: string }
   | { type: 'group-rebalanced'; groupId: string; generationId: number; protocol: string | null; memberCount: number }
-  /** For the log cleaner (compaction) to report each pass; metrics and logs already handle it. */
+  /** A cleaner pass that swapped cleaned segments in: bytes of the segments it rewrote, before and after. */
   | { type: 'log-cleaned'; topic: string; partition: number; bytesBefore: number; bytesAfter: number; durationMs: number };
 
 export interface BrokerObserver {

@@ -98,6 +98,27 @@ describe('metrics', () => {
     expect((await fetch(`${httpUrl}/console/`)).status).toBe(404); // the console is off unless asked for
   });
 
+  it('embedded: a background cleaner pass shows in the cleaner metrics (runs, bytes reclaimed, duration)', async () => {
+    const metrics = new StrataMetrics({ processMetrics: false });
+    const broker = await Broker.open({ dataDir: tempDir(), observer: metrics.brokerObserver, logCleanerBackoffMs: 10 });
+    try {
+      await broker.admin.createTopic('compacted', { partitions: 1, config: { 'cleanup.policy': 'compact', 'segment.bytes': 1024, 'min.cleanable.dirty.ratio': 0.01 } });
+      const producer = broker.producer({ acks: 1 });
+      for (let round = 0; round < 30; round++) await producer.send('compacted', Array.from({ length: 4 }, (_, index) => ({ key: `k${index}`, value: `round ${round}` })));
+      const deadline = Date.now() + 30_000;
+      let samples = parseExposition(await metrics.registry.metrics());
+      while (value(samples, 'strata_cleaner_runs_total') === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        samples = parseExposition(await metrics.registry.metrics());
+      }
+      expect(value(samples, 'strata_cleaner_runs_total')).toBeGreaterThanOrEqual(1);
+      expect(value(samples, 'strata_cleaner_reclaimed_bytes_total')).toBeGreaterThan(0);
+      expect(value(samples, 'strata_cleaner_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await broker.close();
+    }
+  });
+
   it('embedded: a broker opened with the metrics observer counts in-process production', async () => {
     const metrics = new StrataMetrics({ processMetrics: false });
     const broker = await Broker.open({ dataDir: tempDir(), observer: metrics.brokerObserver });
