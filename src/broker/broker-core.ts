@@ -87,6 +87,7 @@ export class BrokerCore {
     private readonly io: FileIO,
     private readonly observer: BrokerObserver,
     onStorageEvent: ((event: LogEvent) => void) | undefined,
+    injectedIo: boolean,
   ) {
     this.cleaner = new CleanerManager({
       logs: () => [...this.topics.allPartitions()].map(({ log }) => log),
@@ -94,7 +95,9 @@ export class BrokerCore {
       mapBytes: effectiveValue('log.cleaner.dedupe.buffer.size', config) as number,
       backoffMs: effectiveValue('log.cleaner.backoff.ms', config) as number,
       maxIoBytesPerSecond: effectiveValue('log.cleaner.io.max.bytes.per.second', config) as number,
-      useWorker: true,
+      // The worker reads and writes with node:fs directly: with injected storage I/O (fault and
+      // crash tests) the cleaner runs in-process through it, so crash models cover its writes too.
+      useWorker: !injectedIo,
       onError: (log, error) => onStorageEvent?.({ type: 'cleaner-failed', directory: log.directory, error: (error as Error).message }),
       onPass: (log, result, durationMs) => {
         const where = [...this.topics.allPartitions()].find((entry) => entry.log === log);
@@ -140,7 +143,7 @@ export class BrokerCore {
         partitionExists: (topic, partition) => topics.has(topic) && partition >= 0 && partition < topics.get(topic).partitions,
         ...(onEvent ? { onRebalance: (rebalance) => onEvent({ type: 'group-rebalanced', ...rebalance }) } : {}),
       });
-      const broker = new BrokerCore(config, topics, groups, directory, metadata, io, observer, storageEvent);
+      const broker = new BrokerCore(config, topics, groups, directory, metadata, io, observer, storageEvent, options.io !== undefined);
       await broker.recoverProducerStates();
       broker.startBackgroundJobs();
       return broker;
