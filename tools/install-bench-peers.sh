@@ -20,10 +20,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Debian starts redis-server as a service on install; the bench starts its own on a free port.
 
-npm_packages=(better-sqlite3 nats)
+# better-sqlite3 13 needs Node.js 22 (on Node 20 it installs, then crashes the process): stay on 12.
+npm_packages=(better-sqlite3@12 nats)
 npm_missing=()
 for package in "${npm_packages[@]}"; do
-  node -e "require.resolve('$package/package.json')" >/dev/null 2>&1 || npm_missing+=("$package")
+  node -e "require.resolve('${package%@*}/package.json')" >/dev/null 2>&1 || npm_missing+=("$package")
 done
 if [ ${#npm_missing[@]} -gt 0 ]; then
   npm install --no-save "${npm_missing[@]}"
