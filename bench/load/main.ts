@@ -21,7 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeRecordBatch } from '../../src/codec/record-batch.js';
-import { WireClient } from '../wire-client.js';
+import type { WireConnection } from '../../src/protocol/wire-connection.js';
+import { connectTo, createTopic, fetchOnce, produce } from '../wire-client.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const TOPIC = 'load';
@@ -136,7 +137,7 @@ function shareOf(index: number, count: number, partitions: number): number[] {
   return share.length > 0 ? share : [index % partitions];
 }
 
-async function produceLoop(client: WireClient, partitions: number[], options: LoadOptions, counters: Counters, running: () => boolean): Promise<void> {
+async function produceLoop(client: WireConnection, partitions: number[], options: LoadOptions, counters: Counters, running: () => boolean): Promise<void> {
   const value = Buffer.alloc(options.recordBytes, 'x');
   const intervalMs = 1000 / options.batchesPerS;
   await sleep(Math.random() * intervalMs); // spread the connections over the interval
@@ -144,7 +145,7 @@ async function produceLoop(client: WireClient, partitions: number[], options: Lo
     const startMs = performance.now();
     const partition = partitions[turn % partitions.length]!;
     try {
-      await client.produce(TOPIC, partition, encodeRecordBatch(Array.from({ length: options.recordsPerBatch }, () => ({ value }))), options.acks);
+      await produce(client, TOPIC, partition, encodeRecordBatch(Array.from({ length: options.recordsPerBatch }, () => ({ value }))), options.acks);
       const latencyMs = performance.now() - startMs;
       counters.latenciesMs.push(latencyMs);
       counters.allLatenciesMs.push(latencyMs);
@@ -158,12 +159,12 @@ async function produceLoop(client: WireClient, partitions: number[], options: Lo
   }
 }
 
-async function consumeLoop(client: WireClient, partitions: number[], counters: Counters, running: () => boolean): Promise<void> {
+async function consumeLoop(client: WireConnection, partitions: number[], counters: Counters, running: () => boolean): Promise<void> {
   const offsets = partitions.map(() => 0);
   for (let turn = 0; running(); turn++) {
     const index = turn % partitions.length;
     try {
-      const { records, nextOffset } = await client.fetchOnce(TOPIC, partitions[index]!, offsets[index]!, 500);
+      const { records, nextOffset } = await fetchOnce(client, TOPIC, partitions[index]!, offsets[index]!, 500);
       counters.consumed += records;
       offsets[index] = nextOffset;
     } catch (error) {
@@ -182,16 +183,16 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   try {
     log(`load: strata serve pid ${pid} on port ${port}, data in ${dataDir}; ${openFilesLimitOf(pid)}`);
-    const admin = await WireClient.connect(port);
+    const admin = await connectTo(port);
     const fdsIdle = fdCountOf(pid);
-    await admin.createTopic(TOPIC, options.partitions, { 'segment.bytes': String(options.segmentBytes) });
+    await createTopic(admin, TOPIC, options.partitions, { 'segment.bytes': String(options.segmentBytes) });
     const fdsWithPartitions = fdCountOf(pid);
     log(`load: ${options.partitions} partitions created: fds ${fdsIdle} → ${fdsWithPartitions} (${((fdsWithPartitions - fdsIdle) / options.partitions).toFixed(2)} per partition)`);
 
-    const clients: WireClient[] = [];
+    const clients: WireConnection[] = [];
     for (let opened = 0; opened < options.connections; opened += CONNECT_BATCH) {
       const batch = Math.min(CONNECT_BATCH, options.connections - opened);
-      clients.push(...(await Promise.all(Array.from({ length: batch }, () => WireClient.connect(port)))));
+      clients.push(...(await Promise.all(Array.from({ length: batch }, () => connectTo(port)))));
     }
     const fdsWithConnections = fdCountOf(pid);
     log(`load: ${options.connections} connections open: fds ${fdsWithPartitions} → ${fdsWithConnections} (${((fdsWithConnections - fdsWithPartitions) / options.connections).toFixed(2)} per connection)`);
@@ -237,8 +238,8 @@ async function main(): Promise<void> {
     }
     running = false;
     await Promise.all(loops);
-    for (const client of clients) client.close();
-    admin.close();
+    for (const client of clients) void client.close();
+    void admin.close();
     await sleep(500);
     const fdsAfterClose = fdCountOf(pid);
 

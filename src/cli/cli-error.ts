@@ -1,7 +1,7 @@
 /**
  * The CLI's failures: one readable line, a hint saying what to do, and an exit code. Everything a
  * command throws goes through `toCliError`, which turns the library's typed errors (BrokerError,
- * StorageError, CodecError, ClientError) into one of these.
+ * StorageError, CodecError, ClientError, WireConnectionError) into one of these.
  *
  * Exit codes: 0 ok; 1 failure (an error from the broker or the disk, corruption found by
  * verify/dump-log, a server that cannot be reached); 2 usage error (unknown command or flag, a
@@ -11,6 +11,7 @@
 import { BrokerError } from '../broker/broker-error.js';
 import { ClientError } from '../client/client-error.js';
 import { CodecError } from '../codec/codec-error.js';
+import { WireConnectionError, type WireConnectionErrorCode } from '../protocol/wire-connection.js';
 import { StorageError } from '../storage/storage-error.js';
 
 export const EXIT_OK = 0;
@@ -51,8 +52,18 @@ const HINTS: Record<string, string> = {
   DIRECTORY_LOCKED: 'is `strata serve` running on it? Use --bootstrap HOST:PORT to go through the server',
 };
 
+/** Hints for a server that cannot be reached or stops answering (`--bootstrap`). */
+const CONNECTION_HINTS: Record<WireConnectionErrorCode, string> = {
+  CONNECTION_REFUSED: 'is `strata serve` running there? Or use --data-dir DIR to work on a data directory no server holds',
+  TIMED_OUT: 'is the server overloaded or stuck? see its output',
+  CONNECTION_CLOSED: 'see the server’s output for why',
+  BAD_RESPONSE: 'is that a Kafka broker?',
+  INVALID_ADDRESS: 'for example --bootstrap 127.0.0.1:9092',
+};
+
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
+  if (error instanceof WireConnectionError) return new CliError(error.message, CONNECTION_HINTS[error.code], EXIT_FAILURE, { cause: error });
   if (error instanceof BrokerError || error instanceof StorageError || error instanceof CodecError || error instanceof ClientError) {
     return new CliError(error.message, HINTS[error.code] ?? null, EXIT_FAILURE, { cause: error });
   }

@@ -1,6 +1,6 @@
 /**
  * LogAccess over the Kafka wire protocol (`--bootstrap host:port`): each method is one or a few
- * requests on one connection (./wire-client.ts), at versions Strata and Apache Kafka 3.x both
+ * requests on one connection (../protocol/wire-connection.ts), at versions Strata and Apache Kafka 3.x both
  * serve. A partition- or resource-level error code becomes a BrokerError with Kafka's name and the
  * server's message, exactly as the local mode would raise it.
  */
@@ -24,8 +24,10 @@ import { OffsetFetchRequest, OffsetFetchResponse } from '../protocol/messages/of
 import { ProduceRequest, ProduceResponse } from '../protocol/messages/produce.js';
 import type { Acks, CommittedOffset, FetchedData, GroupDetails, LogAccess, TopicDetails, TopicSummary } from './log-access.js';
 import { EARLIEST, LATEST } from './log-access.js';
-import { WireClient } from './wire-client.js';
+import { parseAddress, WireConnection } from '../protocol/wire-connection.js';
+import { usageError } from './cli-error.js';
 
+const CLIENT_ID = 'strata-cli';
 const CONNECT_TIMEOUT_MS = 10_000;
 /** Admin requests; a fetch adds its own wait. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -46,10 +48,15 @@ function check(errorCode: number, context: string, serverMessage: string | null 
 }
 
 export class RemoteLogAccess implements LogAccess {
-  private constructor(private readonly client: WireClient) {}
+  private constructor(private readonly client: WireConnection) {}
 
   static async connect(bootstrap: string): Promise<RemoteLogAccess> {
-    return new RemoteLogAccess(await WireClient.connect(bootstrap, CONNECT_TIMEOUT_MS));
+    try {
+      parseAddress(bootstrap);
+    } catch {
+      throw usageError(`--bootstrap must be host:port, got ${JSON.stringify(bootstrap)}`, 'for example --bootstrap 127.0.0.1:9092');
+    }
+    return new RemoteLogAccess(await WireConnection.connect(bootstrap, { clientId: CLIENT_ID, connectTimeoutMs: CONNECT_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS }));
   }
 
   get description(): string {

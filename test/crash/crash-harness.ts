@@ -24,7 +24,7 @@ import { StrataServer } from '../../src/protocol/serve.js';
 import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { seededRandom } from '../support/random.js';
 import { startServe } from '../support/serve-child.js';
-import { WireClient, type StoredRecord } from '../../bench/wire-client.js';
+import { connectTo, readPartition, type StoredRecord } from '../../bench/wire-client.js';
 
 export type CrashMode = 'sigkill' | 'power-loss';
 
@@ -312,19 +312,19 @@ export async function runCrashTrials(options: CrashRunOptions): Promise<CrashTot
     if (consumer !== null) await settleWithin(consumer.disconnect(), CLIENT_STOP_TIMEOUT_MS);
 
     server = await startTarget(target, random);
-    const wire = await WireClient.connect(server.port);
+    const wire = await connectTo(server.port);
     let lost = 0;
     let unackedKept = 0;
     try {
       for (const model of models) {
-        const { records } = await wire.readPartition(TOPIC, model.partition);
+        const { records } = await readPartition(wire, TOPIC, model.partition);
         const check = checkPartition(options.mode, model, records, crashAtMs, windowMs, current.violations);
         lost += check.lost;
         unackedKept += check.unackedKept;
         totals.maxLostAgeMs = Math.max(totals.maxLostAgeMs, check.maxLostAgeMs);
       }
     } finally {
-      wire.close();
+      await wire.close();
     }
     await checkCommits(options.mode, kafkaFor(server.port), models, current.violations);
 

@@ -13,7 +13,7 @@ import { StrataServer } from '../../src/protocol/serve.js';
 import { FaultInjectingFileIO } from '../../src/storage/fault-injecting-file-io.js';
 import { connected, disconnectAll } from '../support/kafkajs-clients.js';
 import { tempDir } from '../support/temp-dir.js';
-import { WireClient } from '../../bench/wire-client.js';
+import { connectTo, readPartition } from '../../bench/wire-client.js';
 
 const TOPIC = 'faulty';
 /** Faults hit partition 0's files only (not metadata, not __consumer_offsets, not partition 1). */
@@ -63,13 +63,13 @@ async function sendFails(producer: Producer, partition: number, value: string): 
 
 /** Every record of the partition, checked dense from 0. */
 async function storedValues(port: number, partition: number): Promise<string[]> {
-  const client = await WireClient.connect(port);
+  const client = await connectTo(port);
   try {
-    const { records } = await client.readPartition(TOPIC, partition);
+    const { records } = await readPartition(client, TOPIC, partition);
     records.forEach((record, index) => expect(record.offset).toBe(index));
     return records.map((record) => record.value);
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
@@ -114,9 +114,9 @@ describe('disk faults over the wire', () => {
     expect(await sendFails(producer, 0, 'unacknowledged')).toBe('KAFKA_STORAGE_ERROR');
     first.io.clearFaults(); // the disk "works" again, but what the failed fsync covered cannot be trusted
     expect(await sendFails(producer, 0, 'refused')).toBe('KAFKA_STORAGE_ERROR');
-    const client = await WireClient.connect(first.server.port);
-    await expect(client.readPartition(TOPIC, 0)).rejects.toThrow(`error code ${KafkaErrorCode.KAFKA_STORAGE_ERROR}`);
-    client.close();
+    const client = await connectTo(first.server.port);
+    await expect(readPartition(client, TOPIC, 0)).rejects.toThrow(`error code ${KafkaErrorCode.KAFKA_STORAGE_ERROR}`);
+    await client.close();
     expect(await send(producer, 1, 'other partition')).toBe(0); // the other partition stays online
 
     // Power loss now: what was never fsynced may be lost or torn.

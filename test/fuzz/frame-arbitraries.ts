@@ -10,7 +10,7 @@ import { ALL_APIS } from '../../src/protocol/apis/index.js';
 import { ApiVersionsRequest } from '../../src/protocol/messages/api-versions.js';
 import { encodeRequest } from '../../src/protocol/wire/headers.js';
 import { inVersionRange, type FieldSchema, type FieldType, type MessageSchema } from '../../src/protocol/wire/schema.js';
-import { framed } from '../../bench/wire-client.js';
+import { framed } from '../../src/protocol/wire-connection.js';
 
 export const FUZZ_TOPIC = 'fuzz';
 /** Admin APIs that create or delete partitions are left out: a mutated count could legitimately

@@ -12,7 +12,8 @@ import { MetadataRequest, MetadataResponse } from '../../src/protocol/messages/m
 import { encodeRequest } from '../../src/protocol/wire/headers.js';
 import { ensureBuilt, startServe, type ServeChild } from '../support/serve-child.js';
 import { tempDir } from '../support/temp-dir.js';
-import { framed, WireClient } from '../../bench/wire-client.js';
+import { connectTo, readPartition } from '../../bench/wire-client.js';
+import { framed } from '../../src/protocol/wire-connection.js';
 import { FUZZ_TOPIC, PROBE, PROBE_CORRELATION_ID, sessionArbitrary, validRequests, type FuzzSession } from './frame-arbitraries.js';
 
 const FRAMES = Number(process.env.STRATA_FUZZ_FRAMES ?? 8_000);
@@ -88,12 +89,12 @@ function startWellBehavedClient(port: number): { stop(): Promise<{ answered: num
   let maxLatencyMs = 0;
   let running = true;
   const loop = (async () => {
-    const client = await WireClient.connect(port);
+    const client = await connectTo(port);
     try {
       while (running) {
         const startMs = performance.now();
-        const versions = await within(client.request(ApiVersionsRequest, ApiVersionsResponse, 3, { clientSoftwareName: 'probe', clientSoftwareVersion: '1' }), 'ApiVersions');
-        const metadata = await within(client.request(MetadataRequest, MetadataResponse, 9, { topics: [{ name: FUZZ_TOPIC }], allowAutoTopicCreation: false }), 'Metadata');
+        const versions = await within(client.request({ request: ApiVersionsRequest, response: ApiVersionsResponse }, 3, { clientSoftwareName: 'probe', clientSoftwareVersion: '1' }), 'ApiVersions');
+        const metadata = await within(client.request({ request: MetadataRequest, response: MetadataResponse }, 9, { topics: [{ name: FUZZ_TOPIC }], allowAutoTopicCreation: false }), 'Metadata');
         if (versions.errorCode !== 0) errors.push(`ApiVersions error ${versions.errorCode}`);
         if (metadata.topics[0]?.errorCode !== 0 || metadata.topics[0]?.partitions.length !== 2) errors.push(`Metadata: ${JSON.stringify(metadata.topics[0]?.errorCode)}`);
         maxLatencyMs = Math.max(maxLatencyMs, performance.now() - startMs);
@@ -103,7 +104,7 @@ function startWellBehavedClient(port: number): { stop(): Promise<{ answered: num
     } catch (error) {
       errors.push(`the well-behaved connection failed: ${(error as Error).message}`);
     } finally {
-      client.close();
+      await client.close();
     }
   })();
   return {
@@ -177,10 +178,10 @@ describe('protocol fuzzing against a live server', () => {
     expect(outcomes.closed, 'malformed frames close their connection').toBeGreaterThan(0);
     expect(peakRssBytes - baselineRssBytes).toBeLessThan(RSS_GROWTH_LIMIT_BYTES);
     // Still serving a fresh connection, and still serving data.
-    const client = await WireClient.connect(server.port);
-    const { highWatermark } = await client.readPartition(FUZZ_TOPIC, 0);
+    const client = await connectTo(server.port);
+    const { highWatermark } = await readPartition(client, FUZZ_TOPIC, 0);
     expect(highWatermark).toBeGreaterThanOrEqual(0);
-    client.close();
+    await client.close();
   }, Math.max(120_000, FRAMES * 20));
 
   it('slowloris: frames sent a byte at a time are answered, and 100 stalled connections do not stop others', async () => {

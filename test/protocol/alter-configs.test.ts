@@ -3,7 +3,8 @@
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaErrorCode } from '../../src/broker/kafka-error-codes.js';
-import { WireClient } from '../../src/cli/wire-client.js';
+import { connectTo } from '../../bench/wire-client.js';
+import type { WireConnection } from '../../src/protocol/wire-connection.js';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../src/protocol/messages/describe-configs.js';
 import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../src/protocol/messages/incremental-alter-configs.js';
 import { StrataServer } from '../../src/protocol/serve.js';
@@ -11,7 +12,7 @@ import { connected, disconnectAll } from '../support/kafkajs-clients.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const servers: StrataServer[] = [];
-const wireClients: WireClient[] = [];
+const wireClients: WireConnection[] = [];
 afterEach(async () => {
   await disconnectAll();
   for (const client of wireClients.splice(0)) await client.close();
@@ -28,7 +29,7 @@ const SET = 0;
 const DELETE = 1;
 const APPEND = 2;
 
-async function incremental(client: WireClient, resources: { resourceType?: number; resourceName: string; configs: { name: string; configOperation: number; value: string | null }[] }[], validateOnly = false) {
+async function incremental(client: WireConnection, resources: { resourceType?: number; resourceName: string; configs: { name: string; configOperation: number; value: string | null }[] }[], validateOnly = false) {
   const response = await client.request(
     { request: IncrementalAlterConfigsRequest, response: IncrementalAlterConfigsResponse },
     1,
@@ -38,7 +39,7 @@ async function incremental(client: WireClient, resources: { resourceType?: numbe
   return response.responses;
 }
 
-async function topicConfig(client: WireClient, topic: string): Promise<Map<string, { value: string | null; source: number }>> {
+async function topicConfig(client: WireConnection, topic: string): Promise<Map<string, { value: string | null; source: number }>> {
   const response = await client.request({ request: DescribeConfigsRequest, response: DescribeConfigsResponse }, 1, { resources: [{ resourceType: 2, resourceName: topic, configurationKeys: null }] }, 10_000);
   return new Map(response.results[0]!.configs.map((entry) => [entry.name, { value: entry.value, source: entry.configSource }]));
 }
@@ -47,7 +48,7 @@ describe('IncrementalAlterConfigs', () => {
   it('sets and deletes single keys, leaves the others, and applies nothing from a resource with a bad key', async () => {
     const server = await start();
     await server.broker.topics.create('orders', { partitions: 1, config: { 'segment.bytes': 100_000 } });
-    const client = await WireClient.connect(`127.0.0.1:${server.port}`, 5_000);
+    const client = await connectTo(server.port);
     wireClients.push(client);
 
     const [ok] = await incremental(client, [{ resourceName: 'orders', configs: [{ name: 'retention.ms', configOperation: SET, value: '3600000' }, { name: 'retention.bytes', configOperation: DELETE, value: null }] }]);
@@ -76,7 +77,7 @@ describe('IncrementalAlterConfigs', () => {
   it('refuses unknown topics, bad values, APPEND, broker-level keys and broker resources, each with its own code', async () => {
     const server = await start();
     await server.broker.topics.create('orders', { partitions: 1 });
-    const client = await WireClient.connect(`127.0.0.1:${server.port}`, 5_000);
+    const client = await connectTo(server.port);
     wireClients.push(client);
     const results = await incremental(client, [
       { resourceName: 'missing', configs: [{ name: 'retention.ms', configOperation: SET, value: '1' }] },

@@ -6,7 +6,7 @@ import { encodeRecordBatch } from '../../src/codec/record-batch.js';
 import { FetchRequest, FetchResponse } from '../../src/protocol/messages/fetch.js';
 import { StrataServer } from '../../src/protocol/serve.js';
 import { nodeFileIO, type FileIO, type StorageFile } from '../../src/storage/file-io.js';
-import { WireClient } from '../../bench/wire-client.js';
+import { connectTo, createTopic, produce } from '../../bench/wire-client.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const servers: StrataServer[] = [];
@@ -37,13 +37,13 @@ describe('Fetch long poll', () => {
     const { io, reads } = countingFileIO();
     const server = await StrataServer.start({ host: '127.0.0.1', port: 0, broker: { dataDir: tempDir(), io } });
     servers.push(server);
-    const client = await WireClient.connect(server.port);
-    await client.createTopic('polled', 1);
-    await client.produce('polled', 0, encodeRecordBatch([{ value: 'only' }]), -1);
+    const client = await connectTo(server.port);
+    await createTopic(client, 'polled', 1);
+    await produce(client, 'polled', 0, encodeRecordBatch([{ value: 'only' }]), -1);
 
     const readsBefore = reads();
     const startMs = performance.now();
-    const response = await client.request(FetchRequest, FetchResponse, 4, {
+    const response = await client.request({ request: FetchRequest, response: FetchResponse }, 4, {
       replicaId: -1,
       maxWaitMs: 1_000,
       minBytes: 1 << 20,
@@ -58,6 +58,6 @@ describe('Fetch long poll', () => {
     expect(elapsedMs).toBeGreaterThanOrEqual(900);
     // One read at the start and one when the wait ends (a few file reads each), not a loop.
     expect(reads() - readsBefore).toBeLessThan(20);
-    client.close();
+    await client.close();
   });
 });
