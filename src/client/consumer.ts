@@ -45,7 +45,11 @@ export interface ConsumerOptions {
   heartbeatIntervalMs?: number;
   /** Assignors offered to the group, preferred first (default range, roundrobin, sticky). */
   assignors?: AssignorName[];
-  /** Bytes fetched per partition per round (default 256 KiB; at least one batch). */
+  /**
+   * Bytes fetched per partition per round (at least one batch). Default: an equal share of 16 MiB
+   * between the assigned partitions, within [64 KiB, 1 MiB] (1 MiB is Kafka's
+   * max.partition.fetch.bytes); a fetch and the read-ahead behind it are in memory per partition.
+   */
   maxBytesPerPartition?: number;
   /** Longest a caught-up fetch waits for new records before checking in again (default 500 ms). */
   maxWaitMs?: number;
@@ -80,6 +84,17 @@ interface PartitionState {
   readAhead: { position: number; result: Promise<FetchResult> } | null;
   /** readToEnd: the log end offset captured when first read (null until then). */
   endOffset: number | null;
+}
+
+const KIB = 1024;
+/** What the default fetch sizes of all assigned partitions add up to, at most (but see the minimum). */
+const DEFAULT_ROUND_FETCH_BYTES = 16 * 1024 * KIB;
+const MIN_DEFAULT_PARTITION_FETCH_BYTES = 64 * KIB;
+const MAX_DEFAULT_PARTITION_FETCH_BYTES = 1024 * KIB;
+
+function defaultPartitionFetchBytes(assignedPartitions: number): number {
+  const share = Math.floor(DEFAULT_ROUND_FETCH_BYTES / Math.max(1, assignedPartitions));
+  return Math.min(MAX_DEFAULT_PARTITION_FETCH_BYTES, Math.max(MIN_DEFAULT_PARTITION_FETCH_BYTES, share));
 }
 
 function keyOf(topic: string, partition: number): string {
@@ -434,7 +449,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   }
 
   private fetchAt(state: PartitionState): Promise<FetchResult> {
-    const result = this.broker.fetch(state.topic, state.partition, state.position, this.options.maxBytesPerPartition ?? 256 * 1024);
+    const result = this.broker.fetch(state.topic, state.partition, state.position, this.options.maxBytesPerPartition ?? defaultPartitionFetchBytes(this.states.size));
     result.catch(() => undefined); // a read-ahead may be dropped unread (a seek); its error surfaces when it is used
     return result;
   }

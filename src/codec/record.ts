@@ -17,6 +17,7 @@
  * the decoded object, whose key, value and header values are views into the batch's bytes.
  */
 
+import { Buffer } from 'node:buffer'; // the module binding: the global `Buffer` is a getter, called on every use
 import { ByteReader } from './byte-reader.js';
 import { CodecError } from './codec-error.js';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from './varint.js';
