@@ -1,6 +1,7 @@
 /**
- * Record batch v2 as a whole: encode records into a batch, decode a batch into records, and
- * validate a batch's records without building them. The header layout is in
+ * Record batch v2 as a whole: encode records into a batch, decode a batch into records (or pull
+ * a fetch's records one at a time: RecordBatchesReader), and validate a batch's records without
+ * building them. The header layout is in
  * ./record-batch-header.ts, one record's layout in ./record.ts.
  *
  * Encoding sizes everything first and writes into one buffer (two for a compressed batch), so a
