@@ -443,8 +443,10 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     const nextOffset = nextOffsetAfterBatches(result.records);
     if (nextOffset <= position) return null;
     state.position = nextOffset;
-    // Read ahead while these are consumed: the disk read overlaps decoding and handling.
-    state.readAhead = { position: nextOffset, result: this.fetchAt(state) };
+    // Read ahead while these are consumed: the disk read overlaps decoding and handling. Not when
+    // this fetch reached the log end: the read-ahead would find nothing, and a fetch made when these
+    // are handed out sees what was appended meanwhile.
+    if (nextOffset < result.highWatermark) state.readAhead = { position: nextOffset, result: this.fetchAt(state) };
     return new FetchedRecords(state, result.records, position, state.endOffset ?? Infinity);
   }
 
