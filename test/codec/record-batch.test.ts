@@ -285,6 +285,14 @@ describe('reading fetched batches record by record', () => {
     expect(nextOffsetAfterBatches(Buffer.alloc(0))).toBe(-1);
   });
 
+  it('a batchLength shorter than a batch header is INVALID_LENGTH, not the end of the fetch', () => {
+    const { bytes } = encodeBatches([[{ value: 'a', timestamp: 1 }], [{ value: 'b', timestamp: 2 }]], 'none');
+    const second = batchSizeAt(bytes, 0);
+    bytes.writeInt32BE(BATCH_HEADER_BYTES - 13, second + 8);
+    expect(() => nextOffsetAfterBatches(bytes)).toThrow(expect.objectContaining({ code: 'INVALID_LENGTH' }));
+    expect(() => pullAll(bytes, { crcChecked: true })).toThrow(expect.objectContaining({ code: 'INVALID_LENGTH' }));
+  });
+
   it('checks each batch\'s CRC before handing out any of its records (unless storage checked it)', () => {
     fc.assert(
       fc.property(fetchedBatches, fc.nat(), fc.nat(7), ([batches, compression, gaps], where, bit) => {
