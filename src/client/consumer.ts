@@ -19,13 +19,14 @@
  * their state from a (compacted) topic before serving; see README "Compaction".
  */
 
-import { forEachRecord } from '../codec/record-batch.js';
+import { nextOffsetAfterBatches } from '../codec/record-batch.js';
 import { BrokerError } from '../broker/broker-error.js';
 import type { BrokerCore, FetchResult } from '../broker/broker-core.js';
 import { assignorsByName, type Assignor, type AssignorName, type TopicPartition } from './assignors/index.js';
 import { ClientError } from './client-error.js';
 import type { ConsumerBatch, ConsumerMessage } from './consumer-message.js';
 import { DeadLetterHandler, type RetryOptions } from './dead-letter.js';
+import { FetchedRecords } from './fetched-records.js';
 import { GroupMember } from './group-member.js';
 
 /** Where to start reading a partition with no committed offset (or, for offset/timestamp, always). */
@@ -44,7 +45,11 @@ export interface ConsumerOptions {
   heartbeatIntervalMs?: number;
   /** Assignors offered to the group, preferred first (default range, roundrobin, sticky). */
   assignors?: AssignorName[];
-  /** Bytes fetched per partition per round (default 256 KiB: fetched records are decoded at once, and smaller rounds keep fewer alive; at least one batch). */
+  /**
+   * Bytes fetched per partition per round (at least one batch). Default: an equal share of 16 MiB
+   * between the assigned partitions, within [64 KiB, 1 MiB] (1 MiB is Kafka's
+   * max.partition.fetch.bytes); a fetch and the read-ahead behind it are in memory per partition.
+   */
   maxBytesPerPartition?: number;
   /** Longest a caught-up fetch waits for new records before checking in again (default 500 ms). */
   maxWaitMs?: number;
@@ -81,15 +86,31 @@ interface PartitionState {
   endOffset: number | null;
 }
 
+const KIB = 1024;
+/** What the default fetch sizes of all assigned partitions add up to, at most (but see the minimum). */
+const DEFAULT_ROUND_FETCH_BYTES = 16 * 1024 * KIB;
+const MIN_DEFAULT_PARTITION_FETCH_BYTES = 64 * KIB;
+const MAX_DEFAULT_PARTITION_FETCH_BYTES = 1024 * KIB;
+
+function defaultPartitionFetchBytes(assignedPartitions: number): number {
+  const share = Math.floor(DEFAULT_ROUND_FETCH_BYTES / Math.max(1, assignedPartitions));
+  return Math.min(MAX_DEFAULT_PARTITION_FETCH_BYTES, Math.max(MIN_DEFAULT_PARTITION_FETCH_BYTES, share));
+}
+
 function keyOf(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
 
 export class Consumer implements AsyncIterable<ConsumerMessage> {
   private readonly states = new Map<string, PartitionState>();
-  private buffer: ConsumerMessage[] = [];
-  private bufferIndex = 0;
-  private lastYielded: ConsumerMessage | null = null;
+  /** The last fetch round's records, one entry per partition that had any, decoded as handed out. */
+  private fetched: FetchedRecords<PartitionState>[] = [];
+  private fetchedIndex = 0;
+  /** The partition and offset of the message handed out last (what markProcessed marks). */
+  private takenFrom: PartitionState | null = null;
+  private takenOffset = -1;
+  /** The iterator handed out a message that is processed once the next one is asked for. */
+  private iteratorHolds = false;
   private subscription: { topics: readonly string[] | RegExp; from: StartFrom } | null = null;
   private manualAssignment = false;
   private readonly explicitStartsApplied = new Set<string>();
@@ -148,7 +169,6 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     this.manualAssignment = true;
     this.subscription = { topics: [...new Set(partitions.map((partition) => partition.topic))], from: options.from ?? 'latest' };
     this.states.clear();
-    this.lastMarked = null;
     for (const { topic, partition, offset } of partitions) {
       this.broker.topics.partition(topic, partition); // UNKNOWN_TOPIC_OR_PARTITION early
       const state = this.newState(topic, partition, offset ?? (await this.startPosition(topic, partition, await this.committedOf([{ topic, partition }]))));
@@ -163,8 +183,9 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const partition of partitions) this.stateOf(partition).paused = true;
-    this.dropBuffered((message) => partitions.some((paused) => paused.topic === message.topic && paused.partition === message.partition));
+    const paused = new Set(partitions.map((partition) => this.stateOf(partition)));
+    for (const state of paused) state.paused = true;
+    this.dropFetched((state) => paused.has(state));
   }
 
   resume(partitions: readonly TopicPartition[]): void {
@@ -176,7 +197,7 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   seek(target: TopicPartition & { offset: number }): void {
     const state = this.stateOf(target);
     if (!Number.isSafeInteger(target.offset) || target.offset < 0) throw new ClientError('INVALID_ARGUMENT', `cannot seek to offset ${target.offset}`);
-    this.dropBuffered((message) => message.topic === target.topic && message.partition === target.partition);
+    this.dropFetched((fetchedFor) => fetchedFor === state);
     state.position = target.offset;
     this.wait.abort();
   }
@@ -257,9 +278,8 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
       next.set(key, kept ?? this.newState(topic, partition, await this.startPosition(topic, partition, committed)));
     }
     this.states.clear();
-    this.lastMarked = null;
     for (const [key, state] of next) this.states.set(key, state);
-    this.dropBuffered((message) => !this.states.has(keyOf(message.topic, message.partition)));
+    this.dropFetched((state) => this.states.get(keyOf(state.topic, state.partition)) !== state);
   }
 
   private startTimers(): void {
@@ -313,38 +333,62 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     if (this.closed) throw new ClientError('CLIENT_CLOSED', 'the consumer is closed');
   }
 
-  /** Drops buffered messages; their partitions will fetch them again (positions rewind to them). */
-  private dropBuffered(drop: (message: ConsumerMessage) => boolean): void {
-    const kept: ConsumerMessage[] = [];
-    for (const message of this.buffer.slice(this.bufferIndex)) {
-      if (!drop(message)) {
-        kept.push(message);
-        continue;
-      }
-      const state = this.states.get(keyOf(message.topic, message.partition));
-      if (state !== undefined) state.position = Math.min(state.position, message.offset);
+  /** Drops fetched records not handed out yet; their partitions will fetch them again (positions rewind to them). */
+  private dropFetched(drop: (state: PartitionState) => boolean): void {
+    const kept: FetchedRecords<PartitionState>[] = [];
+    for (let index = this.fetchedIndex; index < this.fetched.length; index++) {
+      const records = this.fetched[index]!;
+      if (!drop(records.state)) kept.push(records);
+      else records.state.position = Math.min(records.state.position, records.resumeOffset);
     }
-    this.buffer = kept;
-    this.bufferIndex = 0;
+    this.fetched = kept;
+    this.fetchedIndex = 0;
   }
 
-  /** The state of the partition last marked (messages come in runs per partition); reset when states change. */
-  private lastMarked: PartitionState | null = null;
+  /** Marks the message handed out last as processed (what an at-least-once commit stores). */
+  private markProcessed(): void {
+    if (this.takenFrom !== null) this.takenFrom.processed = this.takenOffset + 1;
+  }
 
-  private markProcessed(message: ConsumerMessage): void {
-    let state = this.lastMarked;
-    if (state === null || state.partition !== message.partition || state.topic !== message.topic) {
-      state = this.states.get(keyOf(message.topic, message.partition)) ?? null;
-      this.lastMarked = state;
+  /** The next fetched message, decoded now; null when the last round's records are all handed out. */
+  private takeFetched(): ConsumerMessage | null {
+    while (this.fetchedIndex < this.fetched.length) {
+      const message = this.takeFrom(this.fetched[this.fetchedIndex]!);
+      if (message !== null) return message;
+      this.fetchedIndex++;
     }
-    if (state !== null) state.processed = message.offset + 1;
+    return null;
+  }
+
+  /** The next message of `records` (the current entry of `fetched`), or null when it has none left. */
+  private takeFrom(records: FetchedRecords<PartitionState>): ConsumerMessage | null {
+    let message;
+    try {
+      message = records.next();
+    } catch (error) {
+      this.fetchedIndex++;
+      this.refetchFrom(records);
+      throw error;
+    }
+    if (message !== null) {
+      this.takenFrom = records.state;
+      this.takenOffset = message.offset;
+    }
+    return message;
+  }
+
+  /** After undecodable records: the partition reads them again (and fails again) unless the app seeks past them. */
+  private refetchFrom(records: FetchedRecords<PartitionState>): void {
+    records.state.position = records.resumeOffset;
+    records.state.readAhead = null;
   }
 
   /** The next message, fetching (and waiting) as needed; null once closed. */
   private async nextMessage(): Promise<ConsumerMessage | null> {
     while (!this.closed) {
       if (this.needsRebalance) await this.rebalance();
-      if (this.bufferIndex < this.buffer.length) return this.buffer[this.bufferIndex++]!;
+      const message = this.takeFetched();
+      if (message !== null) return message;
       if (this.options.readToEnd === true && (await this.reachedEnd())) return null;
       await this.fetchRound();
     }
@@ -363,9 +407,12 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   /** Fetches every unpaused partition once; waits for new data when none had any. */
   private async fetchRound(): Promise<void> {
     if (this.subscription === null) throw new ClientError('ILLEGAL_STATE', 'subscribe or assign before consuming');
-    const fetched: ConsumerMessage[] = [];
+    const fetched: FetchedRecords<PartitionState>[] = [];
     const active = [...this.states.values()].filter((state) => !state.paused && (state.endOffset === null || state.position < state.endOffset));
-    for (const state of active) fetched.push(...(await this.fetchPartition(state)));
+    for (const state of active) {
+      const records = await this.fetchPartition(state);
+      if (records !== null) fetched.push(records);
+    }
     if (fetched.length === 0) {
       this.wait = new AbortController();
       await this.broker.waitForData(active.map(({ topic, partition, position }) => ({ topic, partition, offset: position })), this.options.maxWaitMs ?? 500, this.wait.signal);
@@ -374,11 +421,12 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     if (this.delivery === 'at-most-once' && this.options.groupId !== undefined) {
       await this.commitOffsets(active.map((state) => ({ topic: state.topic, partition: state.partition, offset: state.position })));
     }
-    this.buffer = fetched;
-    this.bufferIndex = 0;
+    this.fetched = fetched;
+    this.fetchedIndex = 0;
   }
 
-  private async fetchPartition(state: PartitionState): Promise<ConsumerMessage[]> {
+  /** Fetches one partition and moves its position past what came back; null if nothing did. */
+  private async fetchPartition(state: PartitionState): Promise<FetchedRecords<PartitionState> | null> {
     const readAhead = state.readAhead;
     state.readAhead = null;
     let result;
@@ -387,24 +435,23 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     } catch (error) {
       if (!(error instanceof BrokerError && error.code === 'OFFSET_OUT_OF_RANGE')) throw error;
       state.position = await this.resetPosition(state.topic, state.partition); // retention removed it, or a bad seek
-      return [];
+      return null;
     }
     state.highWatermark = result.highWatermark;
-    const messages: ConsumerMessage[] = [];
-    const { topic, partition, position } = state;
-    const endOffset = state.endOffset ?? Infinity;
-    const nextOffset = forEachRecord(result.records, (offset, timestamp, key, value, headers) => {
-      if (offset >= position && offset < endOffset) messages.push({ topic, partition, offset, timestamp, key, value, headers });
-    });
+    const position = state.position;
     // Offsets may have gaps (compaction): the next position follows the last batch, not its last record.
-    state.position = Math.max(state.position, nextOffset);
-    // Read ahead while these are consumed: the disk read overlaps decoding and handling.
-    if (messages.length > 0) state.readAhead = { position: state.position, result: this.fetchAt(state) };
-    return messages;
+    const nextOffset = nextOffsetAfterBatches(result.records);
+    if (nextOffset <= position) return null;
+    state.position = nextOffset;
+    // Read ahead while these are consumed: the disk read overlaps decoding and handling. Not when
+    // this fetch reached the log end: the read-ahead would find nothing, and a fetch made when these
+    // are handed out sees what was appended meanwhile.
+    if (nextOffset < result.highWatermark) state.readAhead = { position: nextOffset, result: this.fetchAt(state) };
+    return new FetchedRecords(state, result.records, position, state.endOffset ?? Infinity);
   }
 
   private fetchAt(state: PartitionState): Promise<FetchResult> {
-    const result = this.broker.fetch(state.topic, state.partition, state.position, this.options.maxBytesPerPartition ?? 256 * 1024);
+    const result = this.broker.fetch(state.topic, state.partition, state.position, this.options.maxBytesPerPartition ?? defaultPartitionFetchBytes(this.states.size));
     result.catch(() => undefined); // a read-ahead may be dropped unread (a seek); its error surfaces when it is used
     return result;
   }
@@ -412,20 +459,30 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
   [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
     this.startConsuming();
     const settle = (message: ConsumerMessage | null): IteratorResult<ConsumerMessage> => {
-      this.lastYielded = message;
+      this.iteratorHolds = message !== null;
       return message === null ? { value: undefined, done: true } : { value: message, done: false };
     };
     return {
       next: () => {
         // Asking for the next message means the previous one was processed.
-        if (this.lastYielded !== null) this.markProcessed(this.lastYielded);
-        // Fast path: a buffered message needs no async function call (one promise, not three).
-        if (!this.closed && !this.needsRebalance && this.bufferIndex < this.buffer.length) return Promise.resolve(settle(this.buffer[this.bufferIndex++]!));
+        if (this.iteratorHolds) this.markProcessed();
+        // Fast path: a fetched message is decoded and returned without an async function call.
+        if (!this.closed && !this.needsRebalance) {
+          let message;
+          try {
+            message = this.takeFetched();
+          } catch (error) {
+            this.iteratorHolds = false;
+            return Promise.reject(error);
+          }
+          if (message !== null) return Promise.resolve(settle(message));
+        }
+        this.iteratorHolds = false;
         return this.nextMessage().then(settle);
       },
       // Leaving the loop early (break or throw) leaves the last message unprocessed: it comes again.
       return: async () => {
-        this.lastYielded = null;
+        this.iteratorHolds = false;
         this.consuming = false;
         return { value: undefined, done: true };
       },
@@ -456,19 +513,18 @@ export class Consumer implements AsyncIterable<ConsumerMessage> {
     for (let message = await this.nextMessage(); message !== null; message = await this.nextMessage()) {
       if (deadLetters === null) await handler(message);
       else await deadLetters.handle(message, handler);
-      this.markProcessed(message);
+      this.markProcessed();
     }
   }
 
   private async runEachBatch(handler: NonNullable<RunOptions['eachBatch']>): Promise<void> {
     for (let first = await this.nextMessage(); first !== null; first = await this.nextMessage()) {
+      // With it, the rest of its partition's fetched records.
+      const records = this.fetched[this.fetchedIndex]!;
       const messages = [first];
-      while (this.bufferIndex < this.buffer.length && this.buffer[this.bufferIndex]!.topic === first.topic && this.buffer[this.bufferIndex]!.partition === first.partition) {
-        messages.push(this.buffer[this.bufferIndex++]!);
-      }
-      const state = this.states.get(keyOf(first.topic, first.partition));
-      await handler({ topic: first.topic, partition: first.partition, messages, highWatermark: state?.highWatermark ?? 0 });
-      this.markProcessed(messages[messages.length - 1]!);
+      for (let message = this.takeFrom(records); message !== null; message = this.takeFrom(records)) messages.push(message);
+      await handler({ topic: first.topic, partition: first.partition, messages, highWatermark: records.state.highWatermark });
+      this.markProcessed();
     }
   }
 

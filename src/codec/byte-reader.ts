@@ -50,21 +50,34 @@ export class ByteReader {
     return this.end - this.position;
   }
 
-  readInt8(): number {
-    requireBytes(this.position, 1, this.end, 'int8');
-    return this.buffer.readInt8(this.position++);
+  /** Moves past `length` bytes, which must be there. */
+  skip(length: number, what: string): void {
+    requireBytes(this.position, length, this.end, what);
+    this.position += length;
   }
 
   /** A zig-zag varint (signed 32-bit). */
   readVarint(): number {
-    // Fast path: most varints in a record (lengths, deltas, counts) fit one byte.
-    if (this.position < this.end) {
-      const first = this.buffer[this.position]!;
+    // Fast path, small enough to inline: most varints in a record (deltas, counts, and the lengths
+    // of records and values up to 8 KiB) fit one or two bytes.
+    const position = this.position;
+    if (position + 2 <= this.end) {
+      const first = this.buffer[position]!;
       if (first < 0x80) {
-        this.position++;
+        this.position = position + 1;
         return (first >>> 1) ^ -(first & 1);
       }
+      const second = this.buffer[position + 1]!;
+      if (second < 0x80) {
+        const raw = (first & 0x7f) | (second << 7);
+        this.position = position + 2;
+        return (raw >>> 1) ^ -(raw & 1);
+      }
     }
+    return this.readLongVarint();
+  }
+
+  private readLongVarint(): number {
     let raw = 0;
     for (let shift = 0; shift < 7 * MAX_VARINT_BYTES; shift += 7) {
       requireBytes(this.position, 1, this.end, 'varint');

@@ -122,10 +122,11 @@ export function readBatchHeader(buffer: Buffer, position = 0): RecordBatchHeader
 /**
  * Checks the framing and CRC of the batch at `position`, which must end at or before `end`:
  * enough bytes for the header, a batchLength that fits, magic 2, a non-negative record count and
- * last offset delta, and the CRC over [attributes, end of batch). Does not parse records.
- * Returns the batch's total size in bytes.
+ * last offset delta, and (unless `checkCrc` is false: bytes whose CRC storage checked as it read
+ * them) the CRC over [attributes, end of batch). Does not parse records. Returns the batch's total
+ * size in bytes.
  */
-export function validateBatchFrame(buffer: Buffer, position = 0, end = buffer.length): number {
+export function validateBatchFrame(buffer: Buffer, position = 0, end = buffer.length, checkCrc = true): number {
   requireBytes(position, BATCH_HEADER_BYTES, end, 'record batch header');
   const batchLength = buffer.readInt32BE(position + Field.batchLength);
   if (batchLength < BATCH_HEADER_BYTES - BATCH_LENGTH_PREFIX_BYTES) {
@@ -137,11 +138,7 @@ export function validateBatchFrame(buffer: Buffer, position = 0, end = buffer.le
   if (magic !== RECORD_BATCH_MAGIC) {
     throw new CodecError('UNSUPPORTED_MAGIC', `batch at ${position}: magic ${magic}, only record batch v2 (magic 2) is supported`);
   }
-  const storedCrc = buffer.readUInt32BE(position + Field.crc);
-  const computedCrc = crc32c(buffer.subarray(position + CRC_START, position + size));
-  if (storedCrc !== computedCrc) {
-    throw new CodecError('CORRUPT_CRC', `batch at ${position}: stored CRC ${hex(storedCrc)} but bytes give ${hex(computedCrc)}`);
-  }
+  if (checkCrc) checkBatchCrc(buffer, position, size);
   if (buffer.readInt32BE(position + Field.recordCount) < 0) {
     throw new CodecError('INVALID_LENGTH', `batch at ${position}: negative record count`);
   }
@@ -149,6 +146,14 @@ export function validateBatchFrame(buffer: Buffer, position = 0, end = buffer.le
     throw new CodecError('INVALID_RECORD', `batch at ${position}: negative lastOffsetDelta`);
   }
   return size;
+}
+
+function checkBatchCrc(buffer: Buffer, position: number, size: number): void {
+  const storedCrc = buffer.readUInt32BE(position + Field.crc);
+  const computedCrc = crc32c(buffer.subarray(position + CRC_START, position + size));
+  if (storedCrc !== computedCrc) {
+    throw new CodecError('CORRUPT_CRC', `batch at ${position}: stored CRC ${hex(storedCrc)} but bytes give ${hex(computedCrc)}`);
+  }
 }
 
 /** Rewrites baseOffset in place (not covered by the CRC). */

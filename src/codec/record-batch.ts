@@ -1,6 +1,7 @@
 /**
- * Record batch v2 as a whole: encode records into a batch, decode a batch into records, and
- * validate a batch's records without building them. The header layout is in
+ * Record batch v2 as a whole: encode records into a batch, decode a batch into records (or pull
+ * a fetch's records one at a time: RecordBatchesReader), and validate a batch's records without
+ * building them. The header layout is in
  * ./record-batch-header.ts, one record's layout in ./record.ts.
  *
  * Encoding sizes everything first and writes into one buffer (two for a compressed batch), so a
@@ -8,7 +9,7 @@
  * batch (or its decompressed records), never copies.
  */
 
-import { writeInt64 } from './byte-reader.js';
+import { readInt64, writeInt64 } from './byte-reader.js';
 import { CodecError } from './codec-error.js';
 import {
   compress,
@@ -291,20 +292,119 @@ export type RecordVisitor = (offset: number, timestamp: number, key: Buffer | nu
  * its last record after compaction), or -1 when `bytes` held no whole batch.
  */
 export function forEachRecord(bytes: Buffer, visit: RecordVisitor, options: DecodeOptions = {}): number {
-  let position = 0;
+  const reader = new RecordBatchesReader(bytes, options);
+  while (reader.next()) visit(reader.offset, reader.timestamp, reader.cursor.key(), reader.cursor.value(), reader.cursor.headers());
+  return reader.nextOffset;
+}
+
+/**
+ * The offset after the last whole batch in `bytes` (as a fetch returns them), from the batch
+ * headers alone; -1 when `bytes` holds no whole batch. What a RecordBatchesReader's nextOffset
+ * ends at, known before reading any record.
+ */
+export function nextOffsetAfterBatches(bytes: Buffer): number {
   let nextOffset = -1;
-  while (position + BATCH_HEADER_BYTES <= bytes.length && position + bytes.readInt32BE(position + Field.batchLength) + BATCH_LENGTH_PREFIX_BYTES <= bytes.length) {
-    const sizeBytes = validateBatchFrame(bytes, position, bytes.length);
-    const header = readBatchHeader(bytes, position);
-    const logAppendTime = (header.attributes & Attribute.logAppendTime) !== 0;
-    walkRecords(bytes, position, sizeBytes, options, (cursor) => {
-      const timestamp = logAppendTime ? header.maxTimestamp : timestampOf(header.baseTimestamp, cursor.timestampDelta);
-      visit(header.baseOffset + cursor.offsetDelta, timestamp, cursor.key(), cursor.value(), cursor.headers());
-    });
-    nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
+  for (let position = 0; position + BATCH_HEADER_BYTES <= bytes.length; ) {
+    const sizeBytes = bytes.readInt32BE(position + Field.batchLength) + BATCH_LENGTH_PREFIX_BYTES;
+    if (sizeBytes < BATCH_HEADER_BYTES) throw new CodecError('INVALID_LENGTH', `batch at ${position}: batchLength ${sizeBytes - BATCH_LENGTH_PREFIX_BYTES} is smaller than a batch header`);
+    if (position + sizeBytes > bytes.length) break;
+    nextOffset = readInt64(bytes, position + Field.baseOffset) + bytes.readInt32BE(position + Field.lastOffsetDelta) + 1;
     position += sizeBytes;
   }
   return nextOffset;
+}
+
+export interface RecordBatchesReaderOptions extends DecodeOptions {
+  /**
+   * The bytes come from storage, which checked every batch's CRC when it read them
+   * (PartitionLog.read): check the framing only, not the CRC a second time.
+   */
+  crcChecked?: boolean;
+}
+
+/**
+ * Pulls the records of the whole batches in `bytes` (as a fetch returns them; a partial batch at
+ * the end is ignored) one at a time, so a consumer decodes a record only when it hands it out and
+ * builds no per-fetch arrays. Each batch's framing and CRC are checked when the reader enters it,
+ * before any of its records is returned (a compressed batch is decompressed then, once); each
+ * record is checked as decodeRecordBatch checks it when the reader reaches it, and the batch's
+ * record count and size when it leaves it. Errors are CodecErrors.
+ */
+export class RecordBatchesReader {
+  /** The current record (after next() returned true): its offset and timestamp. */
+  offset = -1;
+  timestamp = -1;
+  /** At the current record: its key(), value() and headers() (a new cursor for each batch). */
+  cursor = new RecordCursor(Buffer.alloc(0));
+  /** The offset after the last batch entered (a batch may end past its last record after compaction); -1 before the first. */
+  nextOffset = -1;
+  /** Where the next batch starts in `bytes`. */
+  private nextBatchPosition = 0;
+  private batchPosition = 0;
+  private baseOffset = 0;
+  private baseTimestamp = 0;
+  /** LogAppendTime: every record of the batch has its maxTimestamp. */
+  private logAppendTime = false;
+  private maxTimestamp = 0;
+  private recordCount = 0;
+  private recordIndex = 0;
+  private lastOffsetDelta = 0;
+  private previousOffsetDelta = -1;
+  private inBatch = false;
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly options: RecordBatchesReaderOptions = {},
+  ) {}
+
+  /** Moves to the next record; false once every whole batch has been read. */
+  next(): boolean {
+    while (this.recordIndex === this.recordCount) {
+      if (this.inBatch) this.leaveBatch();
+      if (!this.enterBatch()) return false;
+    }
+    const cursor = this.cursor;
+    if (cursor.atEnd) throw new CodecError('INVALID_RECORD', `batch at ${this.batchPosition}: header says ${this.recordCount} records, found ${this.recordIndex}`);
+    cursor.next();
+    const offsetDelta = cursor.offsetDelta;
+    if (offsetDelta <= this.previousOffsetDelta || offsetDelta > this.lastOffsetDelta) {
+      throw new CodecError('INVALID_RECORD', `batch at ${this.batchPosition}: record ${this.recordIndex} has offset delta ${offsetDelta} (previous ${this.previousOffsetDelta}, last ${this.lastOffsetDelta})`);
+    }
+    this.previousOffsetDelta = offsetDelta;
+    this.recordIndex++;
+    this.offset = this.baseOffset + offsetDelta;
+    this.timestamp = this.logAppendTime ? this.maxTimestamp : timestampOf(this.baseTimestamp, cursor.timestampDelta);
+    return true;
+  }
+
+  /** Enters the next whole batch (checking its frame); false if there is none. */
+  private enterBatch(): boolean {
+    const bytes = this.bytes;
+    const position = this.nextBatchPosition;
+    if (position + BATCH_HEADER_BYTES > bytes.length || position + bytes.readInt32BE(position + Field.batchLength) + BATCH_LENGTH_PREFIX_BYTES > bytes.length) return false;
+    const sizeBytes = validateBatchFrame(bytes, position, bytes.length, this.options.crcChecked !== true);
+    const attributes = bytes.readInt16BE(position + Field.attributes);
+    this.batchPosition = position;
+    this.nextBatchPosition = position + sizeBytes;
+    this.baseOffset = readInt64(bytes, position + Field.baseOffset);
+    this.baseTimestamp = readInt64(bytes, position + Field.baseTimestamp);
+    this.logAppendTime = (attributes & Attribute.logAppendTime) !== 0;
+    this.maxTimestamp = readInt64(bytes, position + Field.maxTimestamp);
+    this.recordCount = bytes.readInt32BE(position + Field.recordCount);
+    this.lastOffsetDelta = bytes.readInt32BE(position + Field.lastOffsetDelta);
+    this.recordIndex = 0;
+    this.previousOffsetDelta = -1;
+    this.nextOffset = this.baseOffset + this.lastOffsetDelta + 1;
+    const { bytes: recordBytes, start, end } = recordBytesOf(bytes, position, sizeBytes, this.options);
+    this.cursor = new RecordCursor(recordBytes, start, end);
+    this.inBatch = true;
+    return true;
+  }
+
+  /** Checks that the batch just read held exactly its records. */
+  private leaveBatch(): void {
+    if (!this.cursor.atEnd) throw new CodecError('INVALID_RECORD', `batch at ${this.batchPosition}: ${this.cursor.reader.remaining} bytes after its ${this.recordCount} records`);
+  }
 }
 
 /**

@@ -17,6 +17,7 @@
  * the decoded object, whose key, value and header values are views into the batch's bytes.
  */
 
+import { Buffer } from 'node:buffer'; // the module binding: the global `Buffer` is a getter, called on every use
 import { ByteReader } from './byte-reader.js';
 import { CodecError } from './codec-error.js';
 import { varintSize, varlongSize, writeVarint, writeVarlong } from './varint.js';
@@ -134,9 +135,14 @@ export class RecordCursor {
   valueLength = -1;
   headerCount = 0;
   headersStart = 0;
+  /** Where `reader.buffer` lies in its ArrayBuffer: views are made with Buffer.from(arrayBuffer, …), cheaper than subarray. */
+  private readonly arrayBuffer: ArrayBufferLike;
+  private readonly byteOffset: number;
 
   constructor(bytes: Buffer, start = 0, end = bytes.length) {
     this.reader = new ByteReader(bytes, start, end);
+    this.arrayBuffer = bytes.buffer;
+    this.byteOffset = bytes.byteOffset;
   }
 
   get atEnd(): boolean {
@@ -149,7 +155,7 @@ export class RecordCursor {
     if (bodyLength < 0) throw new CodecError('INVALID_LENGTH', `record at ${reader.position}: negative length ${bodyLength}`);
     const bodyEnd = reader.position + bodyLength;
     if (bodyEnd > reader.end) throw new CodecError('TRUNCATED', `record at ${reader.position}: ${bodyLength} bytes declared, ${reader.remaining} left`);
-    reader.readInt8(); // attributes
+    reader.skip(1, 'record attributes');
     this.timestampDelta = reader.readVarlong();
     this.offsetDelta = reader.readVarint();
     this.keyLength = this.readLength('key');
@@ -194,12 +200,12 @@ export class RecordCursor {
 
   /** The current record's key: a view, or null. */
   key(): Buffer | null {
-    return this.keyLength < 0 ? null : this.reader.buffer.subarray(this.keyStart, this.keyStart + this.keyLength);
+    return this.keyLength < 0 ? null : Buffer.from(this.arrayBuffer, this.byteOffset + this.keyStart, this.keyLength);
   }
 
   /** The current record's value: a view, or null (a tombstone). */
   value(): Buffer | null {
-    return this.valueLength < 0 ? null : this.reader.buffer.subarray(this.valueStart, this.valueStart + this.valueLength);
+    return this.valueLength < 0 ? null : Buffer.from(this.arrayBuffer, this.byteOffset + this.valueStart, this.valueLength);
   }
 
   headers(): RecordHeader[] {

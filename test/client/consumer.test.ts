@@ -1,3 +1,5 @@
+import { closeSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Broker } from '../../src/client/broker.js';
 import type { ConsumerMessage } from '../../src/client/consumer-message.js';
@@ -72,6 +74,51 @@ describe('embedded consumer without a group', () => {
     const again = await take(consumer, 3);
     expect(again.map((message) => [message.partition, message.offset])).toEqual([[0, 2], [0, 3], [0, 4]]);
     expect(() => consumer.seek({ topic: 't', partition: 5, offset: 0 })).toThrow(/not assigned/);
+    await broker.close();
+  });
+
+  it('pause and seek in the middle of a fetch resume at the first record not handed out', async () => {
+    const broker = await Broker.open({ dataDir: tempDir() });
+    await broker.admin.createTopic('t', { partitions: 2 });
+    const producer = broker.producer({ acks: 1 });
+    for (const partition of [0, 1]) await producer.send('t', Array.from({ length: 20 }, (_, index) => ({ value: `p${partition}-${index}`, partition }))); // one batch each
+    const consumer = broker.consumer({ maxWaitMs: 50 });
+    await consumer.assign([{ topic: 't', partition: 0, offset: 0 }, { topic: 't', partition: 1, offset: 0 }]);
+    const seen = (await take(consumer, 3)).map((message) => `${message.partition}:${message.offset}`);
+    consumer.pause([{ topic: 't', partition: 0 }]);
+    seen.push(...(await take(consumer, 5)).map((message) => `${message.partition}:${message.offset}`));
+    consumer.resume([{ topic: 't', partition: 0 }]);
+    consumer.seek({ topic: 't', partition: 1, offset: 10 });
+    seen.push(...(await take(consumer, 27)).map((message) => `${message.partition}:${message.offset}`));
+    const offsetsOf = (partition: number) => seen.filter((entry) => entry.startsWith(`${partition}:`)).map((entry) => Number(entry.slice(2)));
+    expect(seen.slice(0, 3)).toEqual(['0:0', '0:1', '0:2']);
+    expect(seen.slice(3, 8)).toEqual(['1:0', '1:1', '1:2', '1:3', '1:4']);
+    expect(offsetsOf(0)).toEqual(Array.from({ length: 20 }, (_, index) => index));
+    expect(offsetsOf(1)).toEqual([0, 1, 2, 3, 4, ...Array.from({ length: 10 }, (_, index) => 10 + index)]);
+    await broker.close();
+  });
+
+  it('corrupt bytes on disk stop the consumer with CORRUPT_MESSAGE: nothing of the bad batch is handed out', async () => {
+    const dataDir = tempDir();
+    const broker = await Broker.open({ dataDir });
+    await broker.admin.createTopic('t', { partitions: 1 });
+    const producer = broker.producer({ acks: 1 });
+    for (const value of ['first', 'second', 'third, to be corrupted']) await producer.send('t', [{ value }]);
+    const logFile = readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).find((file) => file.endsWith('.log') && file.includes('t-0'))!;
+    const bytes = readFileSync(join(dataDir, logFile));
+    const at = bytes.indexOf('to be corrupted');
+    expect(at).toBeGreaterThan(0);
+    const file = openSync(join(dataDir, logFile), 'r+');
+    writeSync(file, Buffer.from([bytes[at]! ^ 0x01]), 0, 1, at);
+    closeSync(file);
+    const consumer = broker.consumer({ maxBytesPerPartition: 1 }); // one batch per fetch
+    await consumer.subscribe('t', { from: 'earliest' });
+    const seen: string[] = [];
+    const reading = (async () => {
+      for await (const message of consumer) seen.push(message.value!.toString());
+    })();
+    await expect(reading).rejects.toMatchObject({ code: 'CORRUPT_MESSAGE', message: expect.stringContaining(logFile.split('/').pop()!) });
+    expect(seen).toEqual(['first', 'second']);
     await broker.close();
   });
 

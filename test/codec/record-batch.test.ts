@@ -10,7 +10,18 @@ import {
   writeBaseOffset,
   writePartitionLeaderEpoch,
 } from '../../src/codec/record-batch-header.js';
-import { decodeRecordBatch, decodeRecordBatches, encodeRecordBatch, setMaxTimestamp, validateRecordBatch } from '../../src/codec/record-batch.js';
+import {
+  decodeRecordBatch,
+  decodeRecordBatches,
+  encodeRecordBatch,
+  nextOffsetAfterBatches,
+  RecordBatchesReader,
+  setMaxTimestamp,
+  validateRecordBatch,
+  type RecordBatchesReaderOptions,
+} from '../../src/codec/record-batch.js';
+import type { CompressionName } from '../../src/codec/compression.js';
+import type { DecodedRecord, RecordInput } from '../../src/codec/record.js';
 import { expectedRecords, recordInput, supportedCompression } from '../support/arbitraries.js';
 
 describe('record batch v2 round trip', () => {
@@ -173,6 +184,9 @@ describe('record batch corruption', () => {
           setMaxTimestamp(batch, 0, batch.readInt32BE(35) & 0xffff, false);
           expectOnlyCodecErrors(() => decodeRecordBatch(batch));
           expectOnlyCodecErrors(() => validateRecordBatch(batch));
+          // The pull reader (with or without its own CRC check) accepts exactly what decodeRecordBatch accepts.
+          const decoded = outcome(() => decodeRecordBatch(batch).records);
+          for (const crcChecked of [false, true]) expect(outcome(() => pullAll(batch, { crcChecked }))).toEqual(decoded);
         },
       ),
       { numRuns: 1000 },
@@ -209,6 +223,24 @@ describe('record batch corruption', () => {
   });
 });
 
+/** Every record of `bytes` through a RecordBatchesReader, as decodeRecordBatch would return them. */
+function pullAll(bytes: Buffer, options: RecordBatchesReaderOptions = {}): DecodedRecord[] {
+  const reader = new RecordBatchesReader(bytes, options);
+  const records: DecodedRecord[] = [];
+  while (reader.next()) records.push({ offset: reader.offset, timestamp: reader.timestamp, key: reader.cursor.key(), value: reader.cursor.value(), headers: reader.cursor.headers() });
+  return records;
+}
+
+/** What `decode` returns, or the code of the CodecError it throws (anything else fails the test). */
+function outcome(decode: () => unknown): unknown {
+  try {
+    return decode();
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error;
+    return { codecError: true };
+  }
+}
+
 function expectOnlyCodecErrors(decode: () => unknown): void {
   try {
     decode();
@@ -217,26 +249,78 @@ function expectOnlyCodecErrors(decode: () => unknown): void {
   }
 }
 
-describe('forEachRecord', () => {
-  it('visits exactly what decodeRecordBatches decodes, and returns the offset after the last whole batch', async () => {
+/** `batches` encoded back to back from offset 10, with gaps of `gaps[i]` offsets inside batch i (compaction); and the offset after them. */
+function encodeBatches(batches: readonly (readonly RecordInput[])[], compression: CompressionName, gaps: readonly number[] = []): { bytes: Buffer; nextOffset: number } {
+  let offset = 10;
+  const bytes = Buffer.concat(
+    batches.map((records, index) => {
+      const gap = gaps[index] ?? 0;
+      const batch = encodeRecordBatch(records, { compression, baseOffset: offset, offsetDeltas: records.map((_, delta) => delta * (gap + 1)) });
+      offset += (records.length - 1) * (gap + 1) + 1;
+      return batch;
+    }),
+  );
+  return { bytes, nextOffset: offset };
+}
+
+describe('reading fetched batches record by record', () => {
+  const fetchedBatches = fc.tuple(fc.array(fc.array(recordInput(16), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }), supportedCompression, fc.array(fc.nat(3), { maxLength: 4 }));
+
+  it('forEachRecord and RecordBatchesReader give exactly what decodeRecordBatches decodes, and the offset after the last whole batch', async () => {
     const { forEachRecord } = await import('../../src/codec/record-batch.js');
     fc.assert(
-      fc.property(fc.array(fc.array(recordInput(16), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 }), supportedCompression, (batches, compression) => {
-        let offset = 10;
-        const bytes = Buffer.concat(
-          batches.map((records) => {
-            const batch = encodeRecordBatch(records, { compression, baseOffset: offset });
-            offset += records.length;
-            return batch;
-          }),
-        );
+      fc.property(fetchedBatches, fc.nat(60), ([batches, compression, gaps], tailBytes) => {
+        const { bytes, nextOffset } = encodeBatches(batches, compression, gaps);
+        const expected = decodeRecordBatches(bytes).flatMap((batch) => batch.records);
+        const withTail = Buffer.concat([bytes, bytes.subarray(0, Math.min(tailBytes, bytes.length - 1))]); // a partial batch at the end is ignored
         const visited: unknown[] = [];
-        const withTail = Buffer.concat([bytes, bytes.subarray(0, 20)]); // a partial batch at the end is ignored
-        expect(forEachRecord(withTail, (recordOffset, timestamp, key, value, headers) => visited.push({ offset: recordOffset, timestamp, key, value, headers }))).toBe(offset);
-        expect(visited).toEqual(decodeRecordBatches(bytes).flatMap((batch) => batch.records));
+        expect(forEachRecord(withTail, (recordOffset, timestamp, key, value, headers) => visited.push({ offset: recordOffset, timestamp, key, value, headers }))).toBe(nextOffset);
+        expect(visited).toEqual(expected);
+        for (const crcChecked of [false, true]) expect(pullAll(withTail, { crcChecked })).toEqual(expected);
+        expect(nextOffsetAfterBatches(withTail)).toBe(nextOffset);
       }),
       { numRuns: 100 },
     );
     expect(forEachRecord(Buffer.alloc(0), () => undefined)).toBe(-1);
+    expect(nextOffsetAfterBatches(Buffer.alloc(0))).toBe(-1);
+  });
+
+  it('a batchLength shorter than a batch header is INVALID_LENGTH, not the end of the fetch', () => {
+    const { bytes } = encodeBatches([[{ value: 'a', timestamp: 1 }], [{ value: 'b', timestamp: 2 }]], 'none');
+    const second = batchSizeAt(bytes, 0);
+    bytes.writeInt32BE(BATCH_HEADER_BYTES - 13, second + 8);
+    expect(() => nextOffsetAfterBatches(bytes)).toThrow(expect.objectContaining({ code: 'INVALID_LENGTH' }));
+    expect(() => pullAll(bytes, { crcChecked: true })).toThrow(expect.objectContaining({ code: 'INVALID_LENGTH' }));
+  });
+
+  it('checks each batch\'s CRC before handing out any of its records (unless storage checked it)', () => {
+    fc.assert(
+      fc.property(fetchedBatches, fc.nat(), fc.nat(7), ([batches, compression, gaps], where, bit) => {
+        if (batches.length < 2) return;
+        const { bytes } = encodeBatches(batches, compression, gaps);
+        const lastStart = bytes.length - batchSizeOfLast(bytes);
+        const expectedBefore = decodeRecordBatches(bytes.subarray(0, lastStart)).flatMap((batch) => batch.records);
+        const corrupt = Buffer.from(bytes);
+        corrupt[lastStart + BATCH_HEADER_BYTES - 40 + (where % (corrupt.length - lastStart - BATCH_HEADER_BYTES + 40))]! ^= 1 << bit; // under the CRC
+        const reader = new RecordBatchesReader(corrupt);
+        const handedOut: number[] = [];
+        expect(() => {
+          while (reader.next()) handedOut.push(reader.offset);
+        }).toThrow(expect.objectContaining({ code: 'CORRUPT_CRC' }));
+        expect(handedOut).toEqual(expectedBefore.map((record) => record.offset));
+        // Bytes storage has checked skip the second CRC: the same flip is not this reader's to find.
+        expectOnlyCodecErrors(() => pullAll(corrupt, { crcChecked: true }));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
+
+function batchSizeOfLast(bytes: Buffer): number {
+  let position = 0;
+  for (;;) {
+    const size = batchSizeAt(bytes, position);
+    if (position + size >= bytes.length) return size;
+    position += size;
+  }
+}

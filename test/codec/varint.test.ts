@@ -61,6 +61,29 @@ describe('varint', () => {
     );
     expect(() => new ByteReader(Buffer.from([0x80, 0x80])).readVarint()).toThrow(expect.objectContaining({ code: 'TRUNCATED' }));
   });
+
+  it('reads back to back varints of every width inside a reader\'s bounds, never past its end', () => {
+    const widths = fc.oneof(fc.integer({ min: -64, max: 63 }), fc.integer({ min: -8192, max: 8191 }), fc.integer({ min: -0x80000000, max: 0x7fffffff }));
+    fc.assert(
+      fc.property(fc.array(widths, { minLength: 1, maxLength: 8 }), fc.uint8Array({ minLength: 2, maxLength: 4 }), (values, after) => {
+        const sizes = values.map(varintSize);
+        const length = sizes.reduce((sum, size) => sum + size, 0);
+        const buffer = Buffer.concat([Buffer.alloc(length), after]); // bytes past `end` that a reader must not use
+        let position = 0;
+        for (const value of values) position = writeVarint(buffer, position, value);
+        const reader = new ByteReader(buffer, 0, length);
+        for (const value of values) expect(reader.readVarint()).toBe(value);
+        expect(reader.remaining).toBe(0);
+        // The last varint cut short by `end`, its continuation bytes still in the buffer: truncated.
+        const last = sizes[sizes.length - 1]!;
+        if (last > 1) {
+          const cut = new ByteReader(buffer, length - last, length - 1);
+          expect(() => cut.readVarint()).toThrow(expect.objectContaining({ code: 'TRUNCATED' }));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe('varlong', () => {
