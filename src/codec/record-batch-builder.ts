@@ -7,8 +7,9 @@
  * log assigns it). Record layout: ./record.ts; header layout: ./record-batch-header.ts.
  *
  * The buffer is allocated once for the batch's capacity (up to MAX_INITIAL_BUFFER_BYTES, growing
- * past that as records arrive), so a batch costs one allocation, plus one copy when it finishes
- * much smaller than its capacity (so a small batch does not pin a large buffer while in flight).
+ * past that as records arrive), or handed in by the caller (a producer reuses the buffers of
+ * acknowledged batches: `releaseBuffer`), plus one copy when the batch finishes much smaller than
+ * its capacity (so a small batch does not pin a large buffer while in flight).
  */
 
 import { compress, CompressionId, type CompressionName } from './compression.js';
@@ -25,6 +26,7 @@ export interface FinishBatchOptions {
 }
 
 const MAX_INITIAL_BUFFER_BYTES = 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -74,9 +76,16 @@ export class RecordBatchBuilder {
   private maxTimestamp = 0;
   private finished = false;
 
-  /** `capacityBytes`: the batch's size limit, header included (a first record larger still goes in). */
-  constructor(private readonly capacityBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(BATCH_HEADER_BYTES, Math.min(capacityBytes, MAX_INITIAL_BUFFER_BYTES)));
+  /**
+   * `capacityBytes`: the batch's size limit, header included (a first record larger still goes in).
+   * `buffer`: one to write into, used if it has room for initialBufferBytes(capacityBytes).
+   */
+  constructor(
+    private readonly capacityBytes: number,
+    buffer?: Buffer,
+  ) {
+    const initialBytes = initialBufferBytes(capacityBytes);
+    this.buffer = buffer !== undefined && buffer.length >= initialBytes ? buffer : Buffer.allocUnsafe(initialBytes);
   }
 
   get recordCount(): number {
@@ -156,7 +165,6 @@ export class RecordBatchBuilder {
     } else {
       batch = this.buffer.subarray(0, this.position);
     }
-    this.buffer = Buffer.alloc(0);
     writeHeader(batch, {
       baseOffset: 0,
       partitionLeaderEpoch: NO_PARTITION_LEADER_EPOCH,
@@ -171,6 +179,22 @@ export class RecordBatchBuilder {
     });
     return batch;
   }
+
+  /**
+   * The buffer the records were written into, for another builder; this one is spent. Call once
+   * the finished batch is no longer used (it may be a view of this buffer).
+   */
+  releaseBuffer(): Buffer {
+    const buffer = this.buffer;
+    this.buffer = EMPTY;
+    this.finished = true;
+    return buffer;
+  }
+}
+
+/** The size of the buffer a builder of `capacityBytes` starts with. */
+export function initialBufferBytes(capacityBytes: number): number {
+  return Math.max(BATCH_HEADER_BYTES, Math.min(capacityBytes, MAX_INITIAL_BUFFER_BYTES));
 }
 
 function headersSize(headers: readonly RecordHeaderInput[]): number {
