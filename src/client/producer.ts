@@ -119,12 +119,13 @@ function headersOf(headers: NonNullable<ProducerRecord['headers']>): readonly Re
 
 /**
  * One send() call, checked: where each record goes, what it counts against the buffer, and the
- * bytes the encoder needs that the records do not hold as they are. Its results fill in as the
- * batches carrying its records are acknowledged.
+ * bytes the encoder needs that the records do not hold as they are. The batches carrying its
+ * records note where their runs of its records were written; once all are, its results are built.
  */
 class SendRequest {
-  readonly results: RecordMetadata[];
   remaining: number;
+  /** Written runs of records, four numbers each: partition, first index, count, base offset. */
+  private readonly writtenRuns: number[] = [];
   settled = false;
   /** Whether `records` is the producer's own copy (taken before waiting for buffer room). */
   copied = false;
@@ -144,24 +145,38 @@ class SendRequest {
     readonly headers: (readonly RecordHeaderInput[])[] | null,
     /** Timestamps, when a record set its own; null when every record has `nowMs`. */
     readonly timestamps: Float64Array | null,
+    /** Called once every record is written (the producer then resolves it: resolveNow). */
+    private readonly written: (request: SendRequest) => void,
   ) {
-    this.results = new Array<RecordMetadata>(records.length);
     this.remaining = records.length;
   }
 
   /** `count` records from `first` were written at `baseOffset` onwards (-1: acks 0, unknown). */
   succeed(partition: number, first: number, count: number, baseOffset: number): void {
     if (this.settled) return;
-    const { results, topic, timestamps, nowMs } = this;
-    for (let index = 0; index < count; index++) {
-      const offset = baseOffset < 0 ? -1 : baseOffset + index;
-      results[first + index] = { topic, partition, offset, timestamp: timestamps === null ? nowMs : timestamps[first + index]! };
-    }
+    this.writtenRuns.push(partition, first, count, baseOffset);
     this.remaining -= count;
     if (this.remaining === 0) {
       this.settled = true;
-      this.resolve(results);
+      this.written(this);
     }
+  }
+
+  /** Builds the results and resolves send(). */
+  resolveNow(): void {
+    const { topic, timestamps, nowMs, writtenRuns } = this;
+    const results = new Array<RecordMetadata>(this.records.length);
+    for (let run = 0; run < writtenRuns.length; run += 4) {
+      const partition = writtenRuns[run]!;
+      const first = writtenRuns[run + 1]!;
+      const end = first + writtenRuns[run + 2]!;
+      const baseOffset = writtenRuns[run + 3]!;
+      for (let index = first; index < end; index++) {
+        const offset = baseOffset < 0 ? -1 : baseOffset + index - first;
+        results[index] = { topic, partition, offset, timestamp: timestamps === null ? nowMs : timestamps[index]! };
+      }
+    }
+    this.resolve(results);
   }
 
   fail(error: unknown): void {
@@ -263,6 +278,20 @@ export class Producer {
   private closed = false;
   /** Buffers of settled batches, for new ones (their size: initialBufferBytes(batchSizeBytes)). */
   private readonly spareBuffers: Buffer[] = [];
+  /** Requests whose records are all written, resolved together on the next turn of the loop. */
+  private readonly writtenRequests: SendRequest[] = [];
+  /**
+   * Resolving (and building results) on the next turn rather than in the acknowledgement lets the
+   * lanes hand their next batches to the log, and the log start writing them, before the callers'
+   * continuations (typically: the next send() calls, encoding records) run: encoding then overlaps
+   * the write instead of delaying it.
+   */
+  private readonly requestWritten = (request: SendRequest): void => {
+    if (this.writtenRequests.push(request) === 1) setImmediate(this.resolveWritten);
+  };
+  private readonly resolveWritten = (): void => {
+    for (const request of this.writtenRequests.splice(0)) request.resolveNow();
+  };
   private readonly batchSettled = (batch: ProducerBatch): void => {
     this.recycle(batch.builder.releaseBuffer());
     this.release(batch.sizeBytes);
@@ -341,7 +370,7 @@ export class Producer {
         partitions[index] = chosen;
       }
     }
-    return new SendRequest(topic, records, nowMs, partitions, partition, keyBytes, headers, timestamps);
+    return new SendRequest(topic, records, nowMs, partitions, partition, keyBytes, headers, timestamps, this.requestWritten);
   }
 
   private topicState(topic: string): TopicState {
