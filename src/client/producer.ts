@@ -197,9 +197,14 @@ class ProducerBatch implements LaneBatch {
   /** Bytes its records count against bufferMemoryBytes until it settles. */
   sizeBytes = 0;
   cancelTimer: () => void = () => undefined;
+  /** The runs before the current one. */
   private readonly runRequests: SendRequest[] = [];
   private readonly runFirsts: number[] = [];
   private readonly runCounts: number[] = [];
+  /** The current run: records [runFirst, runEnd) of runRequest. */
+  private runRequest: SendRequest | null = null;
+  private runFirst = 0;
+  private runEnd = 0;
 
   constructor(
     readonly partition: number,
@@ -212,15 +217,22 @@ class ProducerBatch implements LaneBatch {
 
   /** Notes that the record just encoded is record `index` of `request`. */
   add(request: SendRequest, index: number, sizeBytes: number): void {
-    const last = this.runRequests.length - 1;
-    if (last >= 0 && this.runRequests[last] === request && this.runFirsts[last]! + this.runCounts[last]! === index) {
-      this.runCounts[last]!++;
-    } else {
-      this.runRequests.push(request);
-      this.runFirsts.push(index);
-      this.runCounts.push(1);
+    if (request !== this.runRequest || index !== this.runEnd) {
+      this.endRun();
+      this.runRequest = request;
+      this.runFirst = index;
     }
+    this.runEnd = index + 1;
     this.sizeBytes += sizeBytes;
+  }
+
+  /** Moves the current run to the list (done when the batch closes, and when a new run starts). */
+  endRun(): void {
+    if (this.runRequest === null) return;
+    this.runRequests.push(this.runRequest);
+    this.runFirsts.push(this.runFirst);
+    this.runCounts.push(this.runEnd - this.runFirst);
+    this.runRequest = null;
   }
 
   /** Gives every record its result; `baseOffset` -1 for acks 0. */
@@ -478,6 +490,7 @@ export class Producer {
     if (state.open[batch.partition] !== batch) return;
     state.open[batch.partition] = undefined;
     batch.cancelTimer();
+    batch.endRun();
     this.partitioner.onNewBatch?.(state.topic);
     this.sendBatch(state, batch);
   }

@@ -16,7 +16,7 @@ import { compress, CompressionId, type CompressionName } from './compression.js'
 import type { RecordBytes, RecordHeaderInput } from './record.js';
 import { NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, writeHeader } from './record-batch.js';
 import { BATCH_HEADER_BYTES } from './record-batch-header.js';
-import { varintSize, varlongSize, writeVarlong } from './varint.js';
+import { varlongSize, writeVarlong } from './varint.js';
 
 export interface FinishBatchOptions {
   compression?: CompressionName;
@@ -36,9 +36,14 @@ function byteLengthOf(bytes: RecordBytes): number {
   return typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
 }
 
+/** Bytes of the varint of an unsigned int32 (a zig-zag form). */
+function rawVarintSize(raw: number): number {
+  return raw < 0x80 ? 1 : raw < 0x4000 ? 2 : raw < 0x200000 ? 3 : raw < 0x10000000 ? 4 : 5;
+}
+
 /** Size of a length-prefixed field of `length` bytes (-1 = null: the prefix alone). */
 function fieldSize(length: number): number {
-  return length < 0 ? 1 : varintSize(length) + length;
+  return length < 0 ? 1 : rawVarintSize(2 * length) + length;
 }
 
 /** The zig-zag form of a signed int32, as an unsigned int32. */
@@ -108,19 +113,17 @@ export class RecordBatchBuilder {
     const timestampDelta = timestamp - this.baseTimestamp;
     const keyLength = byteLengthOf(key);
     const valueLength = byteLengthOf(value);
-    let bodySize = 1 + varlongSize(timestampDelta) + varintSize(this.count) + fieldSize(keyLength) + fieldSize(valueLength);
-    if (headers === undefined || headers.length === 0) bodySize += 1;
-    else bodySize += headersSize(headers);
-    const end = this.position + varintSize(bodySize) + bodySize;
-    if (end > this.buffer.length) {
-      if (end > this.capacityBytes && this.count > 0) return false;
-      this.grow(end);
-    }
+    const smallDelta = timestampDelta >= INT32_MIN && timestampDelta <= INT32_MAX;
+    let bodySize = 1 + (smallDelta ? rawVarintSize(zigzag32(timestampDelta)) : varlongSize(timestampDelta)) + rawVarintSize(2 * this.count) + fieldSize(keyLength) + fieldSize(valueLength);
+    bodySize += headers === undefined || headers.length === 0 ? 1 : headersSize(headers);
+    const end = this.position + rawVarintSize(2 * bodySize) + bodySize;
+    if (end > this.capacityBytes && this.count > 0) return false;
+    if (end > this.buffer.length) this.grow(end);
 
     const buffer = this.buffer;
     let position = writeRaw(buffer, this.position, zigzag32(bodySize));
     buffer[position++] = 0; // attributes
-    position = timestampDelta >= INT32_MIN && timestampDelta <= INT32_MAX ? writeRaw(buffer, position, zigzag32(timestampDelta)) : writeVarlong(buffer, position, timestampDelta);
+    position = smallDelta ? writeRaw(buffer, position, zigzag32(timestampDelta)) : writeVarlong(buffer, position, timestampDelta);
     position = writeRaw(buffer, position, zigzag32(this.count));
     position = writeField(buffer, position, key, keyLength);
     position = writeField(buffer, position, value, valueLength);
@@ -198,7 +201,7 @@ export function initialBufferBytes(capacityBytes: number): number {
 }
 
 function headersSize(headers: readonly RecordHeaderInput[]): number {
-  let size = varintSize(headers.length);
+  let size = rawVarintSize(2 * headers.length);
   for (const header of headers) size += fieldSize(Buffer.byteLength(header.key, 'utf8')) + fieldSize(byteLengthOf(header.value));
   return size;
 }
