@@ -18,7 +18,7 @@
  * of each send() call it carries, and fills in their results run by run when it is acknowledged.
  */
 
-import { initialBufferBytes, RecordBatchBuilder } from '../codec/record-batch-builder.js';
+import { RecordBatchBuilder } from '../codec/record-batch-builder.js';
 import type { RecordBytes, RecordHeaderInput } from '../codec/record.js';
 import type { CompressionName } from '../codec/compression.js';
 import { BrokerError } from '../broker/broker-error.js';
@@ -288,7 +288,7 @@ export class Producer {
   /** The producer id once it has arrived (batches then close without waiting a tick). */
   private identityValue: ProducerIdentity | null = null;
   private closed = false;
-  /** Buffers of settled batches, for new ones (their size: initialBufferBytes(batchSizeBytes)). */
+  /** Buffers of finished batches, for new ones (each batchSizeBytes long: batches that filled up). */
   private readonly spareBuffers: Buffer[] = [];
   /** Requests whose records are all written, resolved together on the next turn of the loop. */
   private readonly writtenRequests: SendRequest[] = [];
@@ -466,7 +466,7 @@ export class Producer {
   }
 
   private recycle(buffer: Buffer): void {
-    if (buffer.length === initialBufferBytes(this.batchSizeBytes) && (this.spareBuffers.length + 1) * buffer.length <= MAX_SPARE_BUFFER_BYTES) this.spareBuffers.push(buffer);
+    if (buffer.length === this.batchSizeBytes && (this.spareBuffers.length + 1) * buffer.length <= MAX_SPARE_BUFFER_BYTES) this.spareBuffers.push(buffer);
   }
 
   private openBatch(state: TopicState, partition: number): ProducerBatch {
@@ -517,6 +517,7 @@ export class Producer {
     const finishAndPush = (identity: ProducerIdentity | null): void => {
       try {
         batch.bytes = batch.builder.finish(identity === null ? { compression: this.compression } : { compression: this.compression, ...identity, baseSequence });
+        if (!batch.builder.batchIsView) this.recycle(batch.builder.releaseBuffer());
       } catch (error) {
         batch.onFailed(error);
         return;

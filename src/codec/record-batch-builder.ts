@@ -6,10 +6,10 @@
  * 0, 1, 2, …; the base timestamp is the first record's; partitionLeaderEpoch -1; baseOffset 0, the
  * log assigns it). Record layout: ./record.ts; header layout: ./record-batch-header.ts.
  *
- * The buffer is allocated once for the batch's capacity (up to MAX_INITIAL_BUFFER_BYTES, growing
- * past that as records arrive), or handed in by the caller (a producer reuses the buffers of
- * acknowledged batches: `releaseBuffer`), plus one copy when the batch finishes much smaller than
- * its capacity (so a small batch does not pin a large buffer while in flight).
+ * The buffer is handed in by the caller (a producer reuses the buffers of finished batches:
+ * `releaseBuffer`), or starts at MIN_BUFFER_BYTES and doubles up to the capacity as records arrive
+ * (a batch that stays small holds little memory); a batch finishing in less than half its buffer
+ * is copied out, so a small batch does not pin a large buffer while in flight.
  */
 
 import { compress, CompressionId, type CompressionName } from './compression.js';
@@ -25,7 +25,7 @@ export interface FinishBatchOptions {
   baseSequence?: number;
 }
 
-const MAX_INITIAL_BUFFER_BYTES = 1024 * 1024;
+const MIN_BUFFER_BYTES = 1024;
 const EMPTY = Buffer.alloc(0);
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -75,6 +75,8 @@ function writeField(buffer: Buffer, position: number, bytes: RecordBytes, length
 
 export class RecordBatchBuilder {
   private buffer: Buffer;
+  /** Whether the finished batch is a view of `buffer` (else `buffer` is free at once). */
+  private finishedInPlace = false;
   private position = BATCH_HEADER_BYTES;
   private count = 0;
   private baseTimestamp = 0;
@@ -83,14 +85,13 @@ export class RecordBatchBuilder {
 
   /**
    * `capacityBytes`: the batch's size limit, header included (a first record larger still goes in).
-   * `buffer`: one to write into, used if it has room for initialBufferBytes(capacityBytes).
+   * `buffer`: one to write into (else it is allocated as records arrive).
    */
   constructor(
     private readonly capacityBytes: number,
-    buffer?: Buffer,
+    buffer: Buffer = EMPTY,
   ) {
-    const initialBytes = initialBufferBytes(capacityBytes);
-    this.buffer = buffer !== undefined && buffer.length >= initialBytes ? buffer : Buffer.allocUnsafe(initialBytes);
+    this.buffer = buffer;
   }
 
   get recordCount(): number {
@@ -144,7 +145,7 @@ export class RecordBatchBuilder {
 
   /** Room for `end` bytes: up to the capacity while it suffices, else exactly what is needed. */
   private grow(end: number): void {
-    const grown = Buffer.allocUnsafe(Math.max(end, Math.min(this.capacityBytes, 2 * this.buffer.length)));
+    const grown = Buffer.allocUnsafe(Math.max(end, Math.min(this.capacityBytes, Math.max(MIN_BUFFER_BYTES, 2 * this.buffer.length))));
     this.buffer.copy(grown, 0, 0, this.position);
     this.buffer = grown;
   }
@@ -167,6 +168,7 @@ export class RecordBatchBuilder {
       this.buffer.copy(batch, 0, 0, this.position);
     } else {
       batch = this.buffer.subarray(0, this.position);
+      this.finishedInPlace = true;
     }
     writeHeader(batch, {
       baseOffset: 0,
@@ -183,9 +185,14 @@ export class RecordBatchBuilder {
     return batch;
   }
 
+  /** Whether the finished batch is a view of the builder's buffer (see releaseBuffer). */
+  get batchIsView(): boolean {
+    return this.finishedInPlace;
+  }
+
   /**
-   * The buffer the records were written into, for another builder; this one is spent. Call once
-   * the finished batch is no longer used (it may be a view of this buffer).
+   * The buffer the records were written into, for another builder; this one is spent. When the
+   * finished batch is a view of it (batchIsView), call only once that batch is no longer used.
    */
   releaseBuffer(): Buffer {
     const buffer = this.buffer;
@@ -193,11 +200,6 @@ export class RecordBatchBuilder {
     this.finished = true;
     return buffer;
   }
-}
-
-/** The size of the buffer a builder of `capacityBytes` starts with. */
-export function initialBufferBytes(capacityBytes: number): number {
-  return Math.max(BATCH_HEADER_BYTES, Math.min(capacityBytes, MAX_INITIAL_BUFFER_BYTES));
 }
 
 function headersSize(headers: readonly RecordHeaderInput[]): number {

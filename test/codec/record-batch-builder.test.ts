@@ -21,8 +21,9 @@ const identity = fc.record({ producerId: fc.nat(2 ** 40), producerEpoch: fc.nat(
 describe('record batch builder', () => {
   it('builds exactly the bytes encodeRecordBatch encodes for the same records, and fills up to its capacity', () => {
     fc.assert(
-      fc.property(fc.array(recordInput(), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4096 }), fc.option(identity, { nil: undefined }), (records, capacityBytes, producer) => {
-        const builder = new RecordBatchBuilder(capacityBytes);
+      fc.property(fc.array(recordInput(), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4096 }), fc.option(identity, { nil: undefined }), fc.boolean(), (records, capacityBytes, producer, reused) => {
+        // A reused buffer (as the producer hands in) holds an earlier batch's bytes: none may show.
+        const builder = new RecordBatchBuilder(capacityBytes, reused ? Buffer.alloc(capacityBytes, 0xab) : undefined);
         const appended = appendAll(builder, records);
         expect(appended).toBeGreaterThanOrEqual(1); // the first record always goes in
         const fitted = records.slice(0, appended);
@@ -31,6 +32,9 @@ describe('record batch builder', () => {
         // It stops at the first record that would take it past its capacity, never before.
         if (appended > 1) expect(batch.length).toBeLessThanOrEqual(capacityBytes);
         if (appended < records.length) expect(encodeRecordBatch(records.slice(0, appended + 1)).length).toBeGreaterThan(capacityBytes);
+        // The released buffer is the batch's own memory exactly when the batch is a view of it.
+        const released = builder.releaseBuffer();
+        expect(builder.batchIsView).toBe(released.length > 0 && batch.buffer === released.buffer && batch.byteOffset === released.byteOffset);
       }),
       { numRuns: 400 },
     );
