@@ -304,10 +304,15 @@ export class Producer {
   private readonly resolveWritten = (): void => {
     for (const request of this.writtenRequests.splice(0)) request.resolveNow();
   };
+  private readonly wakeIdleWaiters = (): void => {
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  };
   private readonly batchSettled = (batch: ProducerBatch): void => {
     this.recycle(batch.builder.releaseBuffer());
     this.release(batch.sizeBytes);
-    if (--this.unsettledBatches === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    // Woken on the next turn, after the sends this batch completed have resolved (resolveWritten
+    // was scheduled before): flush() never returns ahead of the send() results it waited for.
+    if (--this.unsettledBatches === 0 && this.idleWaiters.length > 0) setImmediate(this.wakeIdleWaiters);
   };
 
   constructor(

@@ -98,6 +98,20 @@ describe('embedded producer batching', () => {
     await broker.close();
   });
 
+  it('resolves every send() a flush() waited for before the flush returns', async () => {
+    const broker = await Broker.open({ dataDir: tempDir() });
+    await broker.admin.createTopic('flushed', { partitions: 2 });
+    for (const acks of [0, 1, 'all'] as const) {
+      const producer = broker.producer({ acks, lingerMs: 1_000 });
+      const resolved: number[] = [];
+      for (let call = 0; call < 10; call++) void producer.send('flushed', [{ value: `${call}`, partition: call % 2 }]).then(() => resolved.push(call));
+      await producer.flush();
+      expect(resolved.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      await producer.close();
+    }
+    await broker.close();
+  });
+
   it('tells a custom partitioner about every closed batch and calls it for every record without a partition', async () => {
     const broker = await Broker.open({ dataDir: tempDir() });
     await broker.admin.createTopic('custom', { partitions: 4 });
