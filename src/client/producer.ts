@@ -3,7 +3,9 @@
  * - picks partitions (explicit, murmur2 of the key, or one sticky partition per batch for
  *   records without a key);
  * - batches per partition: a batch closes at `batchSize` bytes or `lingerMs` after its first
- *   record; it is encoded once (compressed if asked) and appended whole;
+ *   record; records are encoded into their batch's buffer as send() queues them
+ *   (../codec/record-batch-builder.ts), the header is written (and the records compressed, if
+ *   asked) when it closes, and it is appended whole;
  * - is idempotent by default: a producer id from the broker and a sequence per partition, so a
  *   retried batch is never written twice;
  * - pipelines: up to `maxInFlightBatches` batches per partition are with the broker at once, in
@@ -11,16 +13,19 @@
  * - bounds its memory: records waiting for their batch's acknowledgement count against
  *   `bufferMemoryBytes`; past it, send() waits for room (or rejects, `whenBufferFull: 'reject'`).
  * acks: 0 = don't wait (offsets unknown, -1), 1 = written, -1 / 'all' = fsynced (group commit).
+ *
+ * Nothing is kept per record once it is encoded: a batch remembers the runs of consecutive records
+ * of each send() call it carries, and fills in their results run by run when it is acknowledged.
  */
 
-import { encodeRecordBatch } from '../codec/record-batch.js';
-import type { RecordBytes, RecordHeaderInput, RecordInput } from '../codec/record.js';
+import { RecordBatchBuilder } from '../codec/record-batch-builder.js';
+import type { RecordBytes, RecordHeaderInput } from '../codec/record.js';
 import type { CompressionName } from '../codec/compression.js';
 import { BrokerError } from '../broker/broker-error.js';
 import type { Acks, BrokerCore } from '../broker/broker-core.js';
 import { defaultPartitioner, selectPartition, type Partitioner } from '../broker/partitioner.js';
 import { ClientError } from './client-error.js';
-import { PartitionLane } from './partition-lane.js';
+import { PartitionLane, type LaneBatch } from './partition-lane.js';
 
 export interface ProducerRecord {
   key?: RecordBytes;
@@ -61,51 +66,6 @@ export interface ProducerOptions {
   retryBackoffMs?: number;
 }
 
-/** One send() call: its records' results fill in as their batches are acknowledged. */
-interface SendRequest {
-  results: RecordMetadata[];
-  remaining: number;
-  settled: boolean;
-  resolve: (results: RecordMetadata[]) => void;
-  reject: (error: unknown) => void;
-}
-
-/** A record waiting in a batch: what the encoder reads, plus where its result goes. */
-interface PendingRecord extends RecordInput {
-  timestamp: number;
-  sizeBytes: number;
-  partition: number;
-  request: SendRequest | null;
-  /** Position of the record in its send() call. */
-  index: number;
-}
-
-function succeed(pending: PendingRecord, metadata: RecordMetadata): void {
-  const request = pending.request!;
-  if (request.settled) return;
-  request.results[pending.index] = metadata;
-  if (--request.remaining === 0) {
-    request.settled = true;
-    request.resolve(request.results);
-  }
-}
-
-function failRecord(pending: PendingRecord, error: unknown): void {
-  const request = pending.request!;
-  if (request.settled) return;
-  request.settled = true;
-  request.reject(error);
-}
-
-interface OpenBatch {
-  topic: string;
-  partition: number;
-  records: PendingRecord[];
-  sizeBytes: number;
-  /** Cancels the linger timer that would close this batch. */
-  cancelTimer: () => void;
-}
-
 /**
  * Refusals worth retrying. OUT_OF_ORDER_SEQUENCE_NUMBER is one here: it answers a batch sent behind
  * one whose write failed, and goes away once the lane resends them in order.
@@ -113,20 +73,200 @@ interface OpenBatch {
 const RETRIABLE = new Set(['NOT_LEADER_OR_FOLLOWER', 'KAFKA_STORAGE_ERROR', 'REQUEST_TIMED_OUT', 'NOT_ENOUGH_REPLICAS', 'UNKNOWN_TOPIC_OR_PARTITION', 'OUT_OF_ORDER_SEQUENCE_NUMBER']);
 
 type ProducerIdentity = { producerId: number; producerEpoch: number };
+/** What a record counts against bufferMemoryBytes besides its key, value and headers. */
 const RECORD_OVERHEAD_BYTES = 24;
+/**
+ * Buffers of acknowledged batches kept for new batches, at most this many bytes of them: reusing
+ * them spares V8 allocating (and collecting) a batch-sized buffer per batch.
+ */
+const MAX_SPARE_BUFFER_BYTES = 2 * 1024 * 1024;
 
-function headersOf(headers: ProducerRecord['headers']): readonly RecordHeaderInput[] | undefined {
-  if (headers === undefined || Array.isArray(headers)) return headers as readonly RecordHeaderInput[] | undefined;
-  return Object.entries(headers).map(([key, value]) => ({ key, value }));
+function invalid(message: string): ClientError {
+  return new ClientError('INVALID_ARGUMENT', message);
 }
 
-function sizeOf(bytes: RecordBytes | undefined): number {
+/** Byte length of a key, value or header value (0 for null); throws for anything else. */
+function bytesLength(bytes: unknown, what: string): number {
   if (bytes === null || bytes === undefined) return 0;
-  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
+  if (typeof bytes === 'string') return Buffer.byteLength(bytes, 'utf8');
+  if (bytes instanceof Uint8Array) return bytes.length;
+  throw invalid(`record ${what} must be a Buffer, a string or null, got ${typeof bytes}`);
 }
 
-function recordSize(record: RecordInput): number {
-  return RECORD_OVERHEAD_BYTES + sizeOf(record.key) + sizeOf(record.value) + (record.headers ?? []).reduce((sum, header) => sum + header.key.length + sizeOf(header.value), 0);
+/** What a record counts against bufferMemoryBytes (its header keys by UTF-16 length, close enough). */
+function accountedBytes(key: Buffer | null, value: RecordBytes, headers: readonly RecordHeaderInput[] | undefined): number {
+  let sizeBytes = RECORD_OVERHEAD_BYTES + (key === null ? 0 : key.length) + valueBytes(value);
+  if (headers !== undefined) for (const header of headers) sizeBytes += header.key.length + valueBytes(header.value);
+  return sizeBytes;
+}
+
+function valueBytes(bytes: RecordBytes): number {
+  if (bytes === null) return 0;
+  return typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
+}
+
+/** The headers as a checked list (the object form converted; undefined values as null). */
+function headersOf(headers: NonNullable<ProducerRecord['headers']>): readonly RecordHeaderInput[] {
+  const list: readonly RecordHeaderInput[] = Array.isArray(headers) ? headers : Object.entries(headers).map(([key, value]) => ({ key, value }));
+  let hasUndefined = false;
+  for (const header of list) {
+    if (typeof header.key !== 'string') throw invalid(`record header keys must be strings, got ${typeof header.key}`);
+    bytesLength(header.value, 'header value');
+    if (header.value === undefined) hasUndefined = true;
+  }
+  return hasUndefined ? list.map((header) => ({ key: header.key, value: header.value ?? null })) : list;
+}
+
+/**
+ * One send() call, checked: where each record goes, what it counts against the buffer, and the
+ * bytes the encoder needs that the records do not hold as they are. The batches carrying its
+ * records note where their runs of its records were written; once all are, its results are built.
+ */
+class SendRequest {
+  remaining: number;
+  /** Written runs of records, four numbers each: partition, first index, count, base offset. */
+  private readonly writtenRuns: number[] = [];
+  settled = false;
+  /** Whether `records` is the producer's own copy (taken before waiting for buffer room). */
+  copied = false;
+  resolve: (results: RecordMetadata[]) => void = () => undefined;
+  reject: (error: unknown) => void = () => undefined;
+
+  constructor(
+    readonly topic: string,
+    public records: readonly ProducerRecord[],
+    readonly nowMs: number,
+    /** Each record's partition when they differ; null when every record goes to `partition`. */
+    readonly partitions: Int32Array | null,
+    readonly partition: number,
+    /** UTF-8 bytes of the string keys, by record index (hashed by the partitioner, then encoded). */
+    readonly keyBytes: Buffer[] | null,
+    /** Checked headers, by record index; null when no record has any. */
+    readonly headers: (readonly RecordHeaderInput[])[] | null,
+    /** Timestamps, when a record set its own; null when every record has `nowMs`. */
+    readonly timestamps: Float64Array | null,
+    /** Called once every record is written (the producer then resolves it: resolveNow). */
+    private readonly written: (request: SendRequest) => void,
+  ) {
+    this.remaining = records.length;
+  }
+
+  /** `count` records from `first` were written at `baseOffset` onwards (-1: acks 0, unknown). */
+  succeed(partition: number, first: number, count: number, baseOffset: number): void {
+    if (this.settled) return;
+    this.writtenRuns.push(partition, first, count, baseOffset);
+    this.remaining -= count;
+    if (this.remaining === 0) {
+      this.settled = true;
+      this.written(this);
+    }
+  }
+
+  /** Builds the results and resolves send(). */
+  resolveNow(): void {
+    const { topic, timestamps, nowMs, writtenRuns } = this;
+    const results = new Array<RecordMetadata>(this.records.length);
+    for (let run = 0; run < writtenRuns.length; run += 4) {
+      const partition = writtenRuns[run]!;
+      const first = writtenRuns[run + 1]!;
+      const end = first + writtenRuns[run + 2]!;
+      const baseOffset = writtenRuns[run + 3]!;
+      for (let index = first; index < end; index++) {
+        const offset = baseOffset < 0 ? -1 : baseOffset + index - first;
+        results[index] = { topic, partition, offset, timestamp: timestamps === null ? nowMs : timestamps[index]! };
+      }
+    }
+    this.resolve(results);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error);
+  }
+}
+
+/**
+ * A batch: open while records are encoded into its builder, then with its partition's lane. It
+ * carries runs of consecutive records of send() calls (request, first index, count), in order.
+ */
+class ProducerBatch implements LaneBatch {
+  readonly builder: RecordBatchBuilder;
+  /** The finished batch, once closed. */
+  bytes: Buffer = Buffer.alloc(0);
+  /** Bytes its records count against bufferMemoryBytes until it settles. */
+  sizeBytes = 0;
+  cancelTimer: () => void = () => undefined;
+  /** The runs before the current one. */
+  private readonly runRequests: SendRequest[] = [];
+  private readonly runFirsts: number[] = [];
+  private readonly runCounts: number[] = [];
+  /** The current run: records [runFirst, runEnd) of runRequest. */
+  private runRequest: SendRequest | null = null;
+  private runFirst = 0;
+  private runEnd = 0;
+
+  constructor(
+    readonly partition: number,
+    capacityBytes: number,
+    buffer: Buffer | undefined,
+    private readonly settled: (batch: ProducerBatch) => void,
+  ) {
+    this.builder = new RecordBatchBuilder(capacityBytes, buffer);
+  }
+
+  /** Notes that the record just encoded is record `index` of `request`. */
+  add(request: SendRequest, index: number, sizeBytes: number): void {
+    if (request !== this.runRequest || index !== this.runEnd) {
+      this.endRun();
+      this.runRequest = request;
+      this.runFirst = index;
+    }
+    this.runEnd = index + 1;
+    this.sizeBytes += sizeBytes;
+  }
+
+  /** Moves the current run to the list (done when the batch closes, and when a new run starts). */
+  endRun(): void {
+    if (this.runRequest === null) return;
+    this.runRequests.push(this.runRequest);
+    this.runFirsts.push(this.runFirst);
+    this.runCounts.push(this.runEnd - this.runFirst);
+    this.runRequest = null;
+  }
+
+  /** Gives every record its result; `baseOffset` -1 for acks 0. */
+  succeed(baseOffset: number): void {
+    let offset = baseOffset;
+    for (let run = 0; run < this.runRequests.length; run++) {
+      const count = this.runCounts[run]!;
+      this.runRequests[run]!.succeed(this.partition, this.runFirsts[run]!, count, offset);
+      if (baseOffset >= 0) offset += count;
+    }
+  }
+
+  onAcknowledged(baseOffset: number): void {
+    this.succeed(baseOffset);
+    this.settled(this);
+  }
+
+  onFailed(error: unknown): void {
+    for (const request of this.runRequests) request.fail(error);
+    this.settled(this);
+  }
+}
+
+/** A partition's next sequence and the lane its batches go through, in order. */
+interface PartitionState {
+  nextSequence: number;
+  readonly lane: PartitionLane;
+}
+
+/** Per topic: each partition's open batch and state, by partition. */
+interface TopicState {
+  readonly topic: string;
+  readonly open: (ProducerBatch | undefined)[];
+  readonly partitions: (PartitionState | undefined)[];
 }
 
 export class Producer {
@@ -134,17 +274,46 @@ export class Producer {
   private readonly lingerMs: number;
   private readonly batchSizeBytes: number;
   private readonly bufferMemoryBytes: number;
+  private readonly compression: CompressionName;
   private readonly partitioner: Partitioner & { onNewBatch?: (topic: string) => void };
-  private readonly openBatches = new Map<string, OpenBatch>();
-  /** Per partition: the next sequence and the lane its batches go through, in order. */
-  private readonly partitionStates = new Map<string, { nextSequence: number; lane: PartitionLane }>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The default partitioner: keyless records of one send() all get its sticky partition, asked once. */
+  private readonly stickyKeyless: boolean;
+  private readonly topicStates = new Map<string, TopicState>();
+  /** Batches closed and not yet settled (acknowledged, failed, or written for acks 0). */
+  private unsettledBatches = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly roomWaiters: (() => void)[] = [];
   private bufferedBytes = 0;
   private producerIdentity: Promise<ProducerIdentity> | null = null;
-  /** The producer id once it has arrived (batches then encode without waiting a tick). */
+  /** The producer id once it has arrived (batches then close without waiting a tick). */
   private identityValue: ProducerIdentity | null = null;
   private closed = false;
+  /** Buffers of finished batches, for new ones (each batchSizeBytes long: batches that filled up). */
+  private readonly spareBuffers: Buffer[] = [];
+  /** Requests whose records are all written, resolved together on the next turn of the loop. */
+  private readonly writtenRequests: SendRequest[] = [];
+  /**
+   * Resolving (and building results) on the next turn rather than in the acknowledgement lets the
+   * lanes hand their next batches to the log, and the log start writing them, before the callers'
+   * continuations (typically: the next send() calls, encoding records) run: encoding then overlaps
+   * the write instead of delaying it.
+   */
+  private readonly requestWritten = (request: SendRequest): void => {
+    if (this.writtenRequests.push(request) === 1) setImmediate(this.resolveWritten);
+  };
+  private readonly resolveWritten = (): void => {
+    for (const request of this.writtenRequests.splice(0)) request.resolveNow();
+  };
+  private readonly wakeIdleWaiters = (): void => {
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  };
+  private readonly batchSettled = (batch: ProducerBatch): void => {
+    this.recycle(batch.builder.releaseBuffer());
+    this.release(batch.sizeBytes);
+    // Woken on the next turn, after the sends this batch completed have resolved (resolveWritten
+    // was scheduled before): flush() never returns ahead of the send() results it waited for.
+    if (--this.unsettledBatches === 0 && this.idleWaiters.length > 0) setImmediate(this.wakeIdleWaiters);
+  };
 
   constructor(
     private readonly broker: BrokerCore,
@@ -154,7 +323,9 @@ export class Producer {
     this.lingerMs = options.lingerMs ?? 0;
     this.batchSizeBytes = options.batchSizeBytes ?? 16 * 1024;
     this.bufferMemoryBytes = options.bufferMemoryBytes ?? 32 * 1024 * 1024;
+    this.compression = options.compression ?? 'none';
     this.partitioner = options.partitioner ?? defaultPartitioner();
+    this.stickyKeyless = options.partitioner === undefined;
     if (![-1, 0, 1].includes(this.acks)) throw new ClientError('INVALID_ARGUMENT', `acks must be 0, 1, -1 or 'all', got ${String(options.acks)}`);
   }
 
@@ -165,37 +336,92 @@ export class Producer {
     if (records.length === 0) return [];
     const partitionCount = this.broker.topics.get(topic).partitions;
     // Everything is checked before anything is queued: a bad record fails the call as a whole.
-    const nowMs = Date.now();
-    const prepared = records.map((record, index) => this.prepare(topic, partitionCount, record, index, nowMs));
+    const request = this.prepare(topic, partitionCount, records);
+    const state = this.topicState(topic);
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const request: SendRequest = { results: new Array<RecordMetadata>(records.length), remaining: records.length, settled: false, resolve, reject };
-      for (const pending of prepared) pending.request = request;
-      void this.enqueueAll(topic, prepared).catch((error: unknown) => {
-        if (!request.settled) {
-          request.settled = true;
-          reject(error);
-        }
-      });
+      request.resolve = resolve;
+      request.reject = reject;
+      this.enqueueFrom(request, state, 0);
     });
   }
 
-  private prepare(topic: string, partitionCount: number, record: ProducerRecord, index: number, nowMs: number): PendingRecord {
-    const key = record.key ?? null;
-    const partition = selectPartition({ topic, partitionCount, key: typeof key === 'string' ? Buffer.from(key) : key, partition: record.partition }, this.partitioner);
-    const pending: PendingRecord = { key, value: record.value, timestamp: record.timestamp ?? nowMs, sizeBytes: 0, partition, request: null, index };
-    if (record.headers !== undefined) pending.headers = headersOf(record.headers)!;
-    pending.sizeBytes = recordSize(pending);
-    if (pending.sizeBytes > this.bufferMemoryBytes) throw new ClientError('RECORD_TOO_LARGE', `a record of ${pending.sizeBytes} bytes exceeds bufferMemoryBytes (${this.bufferMemoryBytes})`);
-    return pending;
+  /** Checks every record and picks its partition (throws, queueing nothing, at the first bad one). */
+  private prepare(topic: string, partitionCount: number, records: readonly ProducerRecord[]): SendRequest {
+    const count = records.length;
+    const nowMs = Date.now();
+    let partitions: Int32Array | null = null;
+    let partition = -1;
+    let keylessPartition = -1;
+    let keyBytes: Buffer[] | null = null;
+    let headers: (readonly RecordHeaderInput[])[] | null = null;
+    let timestamps: Float64Array | null = null;
+    for (let index = 0; index < count; index++) {
+      const record = records[index]!;
+      const key: unknown = record.key ?? null;
+      let keyBuffer: Buffer | null;
+      if (typeof key === 'string') (keyBytes ??= [])[index] = keyBuffer = Buffer.from(key);
+      else if (key === null || key instanceof Uint8Array) keyBuffer = key as Buffer | null;
+      else throw invalid(`record key must be a Buffer, a string or null, got ${typeof key}`);
+      bytesLength(record.value, 'value');
+      if (record.timestamp !== undefined) {
+        if (!Number.isSafeInteger(record.timestamp) || record.timestamp < 0) throw invalid(`record timestamp ${record.timestamp} is not a non-negative integer number of milliseconds`);
+        (timestamps ??= new Float64Array(count).fill(nowMs))[index] = record.timestamp;
+      }
+      if (record.headers !== undefined) {
+        (headers ??= [])[index] = headersOf(record.headers);
+      }
+      const sizeBytes = accountedBytes(keyBuffer, record.value ?? null, headers === null ? undefined : headers[index]);
+      if (sizeBytes > this.bufferMemoryBytes) throw new ClientError('RECORD_TOO_LARGE', `a record of ${sizeBytes} bytes exceeds bufferMemoryBytes (${this.bufferMemoryBytes})`);
+
+      let chosen: number;
+      if (keyBuffer === null && record.partition === undefined && this.stickyKeyless) {
+        if (keylessPartition < 0) keylessPartition = selectPartition({ topic, partitionCount, key: null }, this.partitioner);
+        chosen = keylessPartition;
+      } else {
+        chosen = selectPartition({ topic, partitionCount, key: keyBuffer, partition: record.partition }, this.partitioner);
+      }
+      if (index === 0) partition = chosen;
+      else if (partitions !== null) partitions[index] = chosen;
+      else if (chosen !== partition) {
+        partitions = new Int32Array(count).fill(partition, 0, index);
+        partitions[index] = chosen;
+      }
+    }
+    return new SendRequest(topic, records, nowMs, partitions, partition, keyBytes, headers, timestamps, this.requestWritten);
   }
 
-  /** Queues records in order, waiting for buffer room only when it runs out. */
-  private async enqueueAll(topic: string, prepared: readonly PendingRecord[]): Promise<void> {
-    for (const pending of prepared) {
-      if (this.bufferedBytes + pending.sizeBytes > this.bufferMemoryBytes) await this.reserve(pending.sizeBytes);
-      else this.bufferedBytes += pending.sizeBytes;
-      this.enqueue(topic, pending.partition, pending);
+  private topicState(topic: string): TopicState {
+    let state = this.topicStates.get(topic);
+    if (state === undefined) this.topicStates.set(topic, (state = { topic, open: [], partitions: [] }));
+    return state;
+  }
+
+  /** Queues the request's records from `start` in order, waiting for buffer room only when it runs out. */
+  private enqueueFrom(request: SendRequest, state: TopicState, start: number): void {
+    const count = request.records.length;
+    for (let index = start; index < count; index++) {
+      if (!this.append(request, state, index, false)) {
+        this.enqueueAfterRoom(request, state, index);
+        return;
+      }
     }
+  }
+
+  private enqueueAfterRoom(request: SendRequest, state: TopicState, index: number): void {
+    // The records are read again once there is room: take them as they are now.
+    if (!request.copied) {
+      request.records = request.records.map((record) => ({ ...record }));
+      request.copied = true;
+    }
+    const record = request.records[index]!;
+    const key = typeof record.key === 'string' ? request.keyBytes![index]! : (record.key ?? null);
+    this.reserve(accountedBytes(key, record.value ?? null, request.headers === null ? undefined : request.headers[index])).then(
+      () => {
+        this.append(request, state, index, true);
+        this.enqueueFrom(request, state, index + 1);
+      },
+      (error: unknown) => request.fail(error),
+    );
   }
 
   /** Waits until `sizeBytes` more fit in the buffer (or rejects, per `whenBufferFull`). */
@@ -211,20 +437,48 @@ export class Producer {
 
   private release(sizeBytes: number): void {
     this.bufferedBytes -= sizeBytes;
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    if (this.roomWaiters.length > 0) for (const wake of this.roomWaiters.splice(0)) wake();
   }
 
-  private enqueue(topic: string, partition: number, pending: PendingRecord): void {
-    const key = `${topic}\u0000${partition}`;
-    let batch = this.openBatches.get(key);
-    if (batch === undefined) {
-      const opened: OpenBatch = { topic, partition, records: [], sizeBytes: 0, cancelTimer: () => undefined };
-      opened.cancelTimer = this.scheduleClose(() => this.closeBatch(key, opened));
-      this.openBatches.set(key, (batch = opened));
+  /**
+   * Encodes record `index` of `request` into its partition's open batch (closing it when full),
+   * taking its room in the buffer; false, doing nothing, when there is no room (unless `reserved`).
+   */
+  private append(request: SendRequest, state: TopicState, index: number, reserved: boolean): boolean {
+    const record = request.records[index]!;
+    const key = typeof record.key === 'string' ? request.keyBytes![index]! : (record.key ?? null);
+    const value = record.value ?? null;
+    const headers = request.headers === null ? undefined : request.headers[index];
+    const sizeBytes = accountedBytes(key, value, headers);
+    if (!reserved) {
+      if (this.bufferedBytes + sizeBytes > this.bufferMemoryBytes) return false;
+      this.bufferedBytes += sizeBytes;
     }
-    batch.records.push(pending);
-    batch.sizeBytes += pending.sizeBytes;
-    if (batch.sizeBytes >= this.batchSizeBytes) this.closeBatch(key, batch);
+    const partition = request.partitions === null ? request.partition : request.partitions[index]!;
+    const timestamp = request.timestamps === null ? request.nowMs : request.timestamps[index]!;
+    let batch = state.open[partition] ?? this.openBatch(state, partition);
+    let sizeBefore = batch.builder.sizeBytes;
+    if (!batch.builder.tryAppend(timestamp, key, value, headers)) {
+      this.closeBatch(state, batch);
+      batch = this.openBatch(state, partition);
+      sizeBefore = batch.builder.sizeBytes;
+      batch.builder.tryAppend(timestamp, key, value, headers); // an empty batch takes any record
+    }
+    batch.add(request, index, sizeBytes);
+    // Full once another record like this one would not fit: closed now rather than at the next record.
+    if (2 * batch.builder.sizeBytes - sizeBefore > this.batchSizeBytes) this.closeBatch(state, batch);
+    return true;
+  }
+
+  private recycle(buffer: Buffer): void {
+    if (buffer.length === this.batchSizeBytes && (this.spareBuffers.length + 1) * buffer.length <= MAX_SPARE_BUFFER_BYTES) this.spareBuffers.push(buffer);
+  }
+
+  private openBatch(state: TopicState, partition: number): ProducerBatch {
+    const batch = new ProducerBatch(partition, this.batchSizeBytes, this.spareBuffers.pop(), this.batchSettled);
+    batch.cancelTimer = this.scheduleClose(() => this.closeBatch(state, batch));
+    state.open[partition] = batch;
+    return batch;
   }
 
   /** Runs `close` after lingerMs (or, with no linger, once this tick's sends are in). */
@@ -237,70 +491,55 @@ export class Producer {
     return () => clearImmediate(immediate);
   }
 
-  private closeBatch(key: string, batch: OpenBatch): void {
-    if (this.openBatches.get(key) !== batch) return;
-    this.openBatches.delete(key);
+  private closeBatch(state: TopicState, batch: ProducerBatch): void {
+    if (state.open[batch.partition] !== batch) return;
+    state.open[batch.partition] = undefined;
     batch.cancelTimer();
-    this.partitioner.onNewBatch?.(batch.topic);
-    const sent = this.sendBatch(batch);
-    this.inFlight.add(sent);
-    void sent.finally(() => this.inFlight.delete(sent));
+    batch.endRun();
+    this.partitioner.onNewBatch?.(state.topic);
+    this.sendBatch(state, batch);
   }
 
   private flushOpenBatches(): void {
-    for (const [key, batch] of [...this.openBatches]) this.closeBatch(key, batch);
+    for (const state of this.topicStates.values()) {
+      for (const batch of state.open) if (batch !== undefined) this.closeBatch(state, batch);
+    }
   }
 
   /**
-   * Encodes a closed batch (with the producer's id and the partition's next sequence) and hands it
+   * Finishes a closed batch (with the producer's id and the partition's next sequence) and hands it
    * to its partition's lane, which pipelines and retries in order. Batches closed before the
    * producer id arrives wait for it in the order they closed.
    */
-  private sendBatch(batch: OpenBatch): Promise<void> {
-    const stateKey = `${batch.topic}\u0000${batch.partition}`;
-    let state = this.partitionStates.get(stateKey);
-    if (state === undefined) this.partitionStates.set(stateKey, (state = { nextSequence: 0, lane: this.newLane(batch.topic, batch.partition) }));
-    const baseSequence = state.nextSequence;
-    state.nextSequence = (state.nextSequence + batch.records.length) % 2 ** 31;
-    const lane = state.lane;
-    return new Promise<void>((settled) => {
-      const finish = () => {
-        this.release(batch.sizeBytes);
-        settled();
-      };
-      const fail = (error: unknown) => {
-        for (const pending of batch.records) failRecord(pending, error);
-        finish();
-      };
-      const encodeAndPush = (identity: ProducerIdentity | null) => {
-        let bytes: Buffer;
-        try {
-          bytes = encodeRecordBatch(batch.records, { compression: this.options.compression ?? 'none', ...(identity === null ? {} : { ...identity, baseSequence }) });
-        } catch (error) {
-          fail(error);
-          return;
-        }
-        if (this.acks === 0) {
-          for (const pending of batch.records) succeed(pending, { topic: batch.topic, partition: batch.partition, offset: -1, timestamp: pending.timestamp });
-          this.broker.produce(batch.topic, batch.partition, bytes, 0, { trusted: true }).catch(() => undefined).finally(finish);
-          return;
-        }
-        lane.push({
-          bytes,
-          onAcknowledged: (baseOffset) => {
-            for (let index = 0; index < batch.records.length; index++) {
-              const pending = batch.records[index]!;
-              succeed(pending, { topic: batch.topic, partition: batch.partition, offset: baseOffset + index, timestamp: pending.timestamp });
-            }
-            finish();
-          },
-          onFailed: fail,
-        });
-      };
-      if (this.options.idempotent === false) encodeAndPush(null);
-      else if (this.identityValue !== null) encodeAndPush(this.identityValue);
-      else this.identity().then(encodeAndPush, fail);
-    });
+  private sendBatch(state: TopicState, batch: ProducerBatch): void {
+    this.unsettledBatches++;
+    const { topic } = state;
+    let partitionState = state.partitions[batch.partition];
+    if (partitionState === undefined) state.partitions[batch.partition] = partitionState = { nextSequence: 0, lane: this.newLane(topic, batch.partition) };
+    const baseSequence = partitionState.nextSequence;
+    partitionState.nextSequence = (partitionState.nextSequence + batch.builder.recordCount) % 2 ** 31;
+    const lane = partitionState.lane;
+    const finishAndPush = (identity: ProducerIdentity | null): void => {
+      try {
+        batch.bytes = batch.builder.finish(identity === null ? { compression: this.compression } : { compression: this.compression, ...identity, baseSequence });
+        if (!batch.builder.batchIsView) this.recycle(batch.builder.releaseBuffer());
+      } catch (error) {
+        batch.onFailed(error);
+        return;
+      }
+      if (this.acks === 0) {
+        batch.succeed(-1);
+        this.broker
+          .produce(topic, batch.partition, batch.bytes, 0, { trusted: true })
+          .catch(() => undefined)
+          .finally(() => this.batchSettled(batch));
+        return;
+      }
+      lane.push(batch);
+    };
+    if (this.options.idempotent === false) finishAndPush(null);
+    else if (this.identityValue !== null) finishAndPush(this.identityValue);
+    else this.identity().then(finishAndPush, (error: unknown) => batch.onFailed(error));
   }
 
   private newLane(topic: string, partition: number): PartitionLane {
@@ -321,7 +560,7 @@ export class Producer {
   /** Sends every open batch now and waits for all acknowledgements. */
   async flush(): Promise<void> {
     this.flushOpenBatches();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.unsettledBatches > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Flushes, then refuses further sends. */

@@ -5,8 +5,9 @@
  * ./record-batch-header.ts, one record's layout in ./record.ts.
  *
  * Encoding sizes everything first and writes into one buffer (two for a compressed batch), so a
- * batch costs one allocation plus one per compression. Decoded keys and values are views into the
- * batch (or its decompressed records), never copies.
+ * batch costs one allocation plus one per compression. (The producer builds its batches record by
+ * record instead, with ./record-batch-builder.ts: the same bytes.) Decoded keys and values are views
+ * into the batch (or its decompressed records), never copies.
  */
 
 import { readInt64, writeInt64 } from './byte-reader.js';
@@ -164,10 +165,13 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
   return whole;
 }
 
-type HeaderFields = Omit<RecordBatchHeader, 'batchLength' | 'magic' | 'crc'>;
+export type HeaderFields = Omit<RecordBatchHeader, 'batchLength' | 'magic' | 'crc'>;
 
-/** Writes the header fields, batchLength and magic into `batch`, then its CRC. */
-function writeHeader(batch: Buffer, header: HeaderFields): void {
+/**
+ * Writes the header fields, batchLength and magic into `batch` (exactly the batch's bytes, records
+ * in place after the header), then its CRC. ./record-batch-builder.ts finishes its batches with it.
+ */
+export function writeHeader(batch: Buffer, header: HeaderFields): void {
   checkInt(header.partitionLeaderEpoch, -0x80000000, INT32_MAX, 'partition leader epoch');
   checkInt(header.producerEpoch, -0x8000, 0x7fff, 'producer epoch');
   checkInt(header.baseSequence, -0x80000000, INT32_MAX, 'base sequence');
