@@ -107,11 +107,12 @@ type DeletionReason = 'retention-time' | 'retention-size' | 'log-start-offset' |
 const MAX_BATCHES_PER_WRITE = 1024;
 const MAX_BYTES_PER_WRITE = 8 * 1024 * 1024;
 /**
- * Writes to the active segment in flight at once. Each costs a libuv thread while it runs (the
- * pool has 4 by default); buffered writes to one file are serialised by the kernel anyway, so more
- * buys nothing: two or three keep the pool busy while the event loop validates the next batches.
+ * Writes to the active segment in flight at once: one being copied by the pool while the next
+ * waits, so the pool never idles while the event loop validates the batches after them. Buffered
+ * writes to one file are serialised by the kernel (inode lock), so more buys nothing measurable,
+ * and each holds one of the libuv pool's 4 threads, which fsyncs (group commit) and reads need too.
  */
-const MAX_WRITES_IN_FLIGHT = 4;
+const MAX_WRITES_IN_FLIGHT = 2;
 /**
  * The size a write group aims at (PartitionLogOptions.writeGroupBytes): queued appends are split into groups of about this many bytes
  * (more when the backlog is larger than the free write slots hold), and while writes are in flight
@@ -437,6 +438,9 @@ export class PartitionLog {
     assert(write.segment === this.active, 'writes in flight go to the active segment');
     write.segment.noteWritten(write.batches, write.startPosition);
     this.logEndOffsetValue = write.endOffset;
+    // The next writes start before this group's appends resolve: the pool copies them while the
+    // producers' next appends are validated.
+    if (this.mayStartWrites()) this.startWrites(0);
     this.resolveGroup(write);
     await write.segment.persistIndexesIfDue();
   }

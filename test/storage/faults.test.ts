@@ -123,12 +123,12 @@ describe('disk faults', () => {
     await log.close();
   });
 
-  it('with several writes in flight, a failure in the middle fails it and everything behind it, and cuts off the later writes that landed', async () => {
+  it('with writes in flight, a failed one fails every append in it and behind it, and cuts off the later write that landed after it', async () => {
     const directory = tempDir();
     const faults = new FaultInjectingFileIO();
     const io = new GatedWrites(faults);
-    // Small write groups: the four equal appends below are spread over the four write slots, one
-    // write each, all in flight at once.
+    // Small write groups: the four equal appends below go out as two writes ({a, b} and {c, d}),
+    // both in flight at once, and 'e' waits behind them.
     const log = await PartitionLog.open(directory, { io, writeGroupBytes: 100 });
     await log.append(batchOf('first'));
     const events: string[] = [];
@@ -140,24 +140,28 @@ describe('disk faults', () => {
       );
       return appended;
     };
-    // 'b' fails after 30 bytes; 'c' and 'd' land well after that (.log write calls 3 and 4).
-    faults.failNext('write', 'EIO', { pathIncludes: '.log', skip: 1, afterBytes: 30 });
-    io.slowWritesFrom(3, 50);
+    // {a, b} fails after 30 bytes; {c, d} lands well after that (.log write call 2).
+    faults.failNext('write', 'EIO', { pathIncludes: '.log', afterBytes: 30 });
+    io.slowWritesFrom(2, 50);
     const appends = ['a', 'b', 'c', 'd'].map(appendLogged);
     const results = await Promise.allSettled(appends);
-    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
-    expect(results[1]).toMatchObject({ reason: { code: 'KAFKA_STORAGE_ERROR' } });
-    expect(events).toEqual(['resolved a', 'failed b', 'failed c', 'failed d', 'rejected b', 'rejected c', 'rejected d']);
-    // The file ends where 'b' began: neither its partial bytes nor the later writes stay behind.
-    expect(log.logEndOffset).toBe(2);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(results[0]).toMatchObject({ reason: { code: 'KAFKA_STORAGE_ERROR' } });
+    expect(events).toEqual(['failed a', 'failed b', 'failed c', 'failed d', 'rejected a', 'rejected b', 'rejected c', 'rejected d']);
+    // The file ends where {a, b} began: neither its partial bytes nor the later write stay behind.
+    expect(log.logEndOffset).toBe(1);
     expect(statSync(join(directory, LOG_FILE)).size).toBe(log.sizeBytes);
-    expect(await log.append(batchOf('b'))).toMatchObject({ baseOffset: 2 });
-    expect(await valuesIn(log)).toEqual(['first-0', `a-0-`.padEnd(200, 'x'), 'b-0']);
+    // With both writes succeeding, all four land in order behind 'first'.
+    io.slowWritesFrom(Infinity, 0);
+    const retried = await Promise.all(['a', 'b', 'c', 'd'].map(appendLogged));
+    expect(retried.map((result) => result.baseOffset)).toEqual([1, 2, 3, 4]);
+    const expected = ['first-0', ...['a', 'b', 'c', 'd'].map((label) => `${label}-0-`.padEnd(200, 'x'))];
+    expect(await valuesIn(log)).toEqual(expected);
     await log.close();
     // Recovery scanning the whole file finds exactly that: nothing written after the failure comes back.
     const reopened = await PartitionLog.open(directory, { recoveryPoint: 0 });
     expect(reopened.recovery.truncatedBytes).toBe(0);
-    expect(await valuesIn(reopened)).toEqual(['first-0', `a-0-`.padEnd(200, 'x'), 'b-0']);
+    expect(await valuesIn(reopened)).toEqual(expected);
     await reopened.close();
   });
 
