@@ -14,11 +14,13 @@
  * write leaves no partial batch and the log usable: the writer waits for the writes in flight, cuts
  * the file back to where the failed one began (so no later group survives past it, for recovery to
  * bring back) and fails every append in flight or queued behind it too (order holds for producer
- * retries); a failed fsync takes the log offline (no appends, no reads) until it is reopened. Opening recovers (./log-loader.ts). Writes, rolls, truncations, retention
- * and compaction swaps run one at a time (SerialQueue); reads run alongside them and only ever see
- * whole, CRC-checked batches below the log end. Compaction (./cleaner/) rewrites sealed segments
- * outside the queue and swaps them in inside it; a read that raced a swap is retried on the new
- * segments, and the replaced segments' files are closed only once no read is using them.
+ * retries); a failed fsync takes the log offline (no appends, no reads) until it is reopened.
+ * Opening recovers (./log-loader.ts). Writes, rolls, truncations, retention and compaction swaps
+ * run one at a time (SerialQueue; the writer makes way for a queued task once its writes in flight
+ * are done); reads run alongside them and only ever see whole, CRC-checked batches below the log
+ * end. Compaction (./cleaner/) rewrites sealed segments outside the queue and swaps them in inside
+ * it; a read that raced a swap is retried on the new segments, and the replaced segments' files are
+ * closed only once no read is using them.
  */
 
 import { CodecError } from '../codec/codec-error.js';
@@ -114,11 +116,11 @@ const MAX_BYTES_PER_WRITE = 8 * 1024 * 1024;
  */
 const MAX_WRITES_IN_FLIGHT = 2;
 /**
- * The size a write group aims at (PartitionLogOptions.writeGroupBytes): queued appends are split into groups of about this many bytes
- * (more when the backlog is larger than the free write slots hold), and while writes are in flight
- * a group is started as soon as this many bytes wait (else when the oldest write completes). Large
- * enough for few syscalls; small enough that the pool copies one group while the event loop checks
- * the CRCs of the next.
+ * The size a write group aims at (PartitionLogOptions.writeGroupBytes): queued appends are split
+ * into groups of about this many bytes (more when the backlog is larger than the free write slots
+ * hold), and while writes are in flight a group is started as soon as this many bytes wait (else
+ * when the oldest write completes). Large enough for few syscalls; small enough that the pool
+ * copies one group while the event loop checks the CRCs of the next.
  */
 const DEFAULT_WRITE_GROUP_BYTES = 256 * 1024;
 /** A read that keeps racing compaction swaps gives up after this many tries. */
