@@ -275,13 +275,6 @@ async function benchAppend(root: string, shape: Shape, totalBytes: number, round
   const warmUpFile = join(root, 'warm-up.bin');
   writeSyncFile(warmUpFile, chunk, chunkCount, recordsPerChunk);
   rmSync(warmUpFile, { force: true });
-  // And of the append path: in a quick run the first shape's rounds were otherwise timed while V8
-  // was still compiling it (whichever shape ran first measured about half of the second).
-  const warmUpDirectory = join(root, 'append-warm-up');
-  const warmUpLog = await PartitionLog.open(warmUpDirectory, {});
-  await appendBatches(warmUpLog, shape.batches, Math.ceil((16 * MIB) / shape.batches[0]!.length), 64);
-  await warmUpLog.close();
-  rmSync(warmUpDirectory, { recursive: true, force: true });
   for (let round = 0; round < rounds; round++) {
     progress(`append ${shape.label}: round ${round + 1}/${rounds} (${formatBytes(totalBytes)} each)`);
     const file = join(root, `baseline-${round}.bin`);
@@ -304,6 +297,21 @@ async function benchAppend(root: string, shape: Shape, totalBytes: number, round
   results.push(result(`append no fsync, 64 in flight, ${shape.label}`, figures.window64, base.megabytesPerSecond, 'writeSync'));
   results.push(result(`append no fsync, 1 awaited appender, ${shape.label}`, figures.single, base.megabytesPerSecond, 'writeSync'));
   return { window64: figures.window64.megabytesPerSecond, single: figures.single.megabytesPerSecond };
+}
+
+/**
+ * Untimed: appends 512 MiB once, so that the timed rounds see the append path compiled: in a
+ * process's first ~30,000 appends V8 recompiles it on background threads, which compete for the 2
+ * cores (a driver appending 256 MiB rounds ran 0.54, 0.47, 0.34, then 0.31 ms of main-thread CPU
+ * per MiB with writes stubbed out, and whichever record size it ran first measured about half).
+ */
+async function warmUpAppendPath(root: string, shape: Shape): Promise<void> {
+  progress('append warm-up: 512 MiB, untimed');
+  const directory = join(root, 'append-warm-up');
+  const log = await PartitionLog.open(directory, {});
+  await appendBatches(log, shape.batches, Math.ceil((512 * MIB) / shape.batches[0]!.length), 64);
+  await log.close();
+  rmSync(directory, { recursive: true, force: true });
 }
 
 // ---- 3: group commit --------------------------------------------------------------------------
@@ -752,6 +760,7 @@ export async function runStorageBench(options: StorageBenchOptions): Promise<Ben
   const rssSmall = Math.min(quick ? 256 * MIB : GIB, rssLarge / 2);
   try {
     const noFsync: AppendFigures[] = [];
+    await warmUpAppendPath(root, shapes[0]!);
     for (const shape of shapes) noFsync.push(await benchAppend(root, shape, quick ? 64 * MIB : 256 * MIB, quick ? 2 : 3, results));
     for (const [index, shape] of shapes.entries()) await benchGroupCommit(root, shape, noFsync[index]!.window64, quick ? 1000 : 3000, results);
 
