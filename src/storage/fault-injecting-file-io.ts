@@ -1,13 +1,15 @@
 /**
  * A FileIO for tests that wraps the real one (real files) and can
  * - fail the next write / datasync / truncate / open with an errno (ENOSPC, EIO, …), optionally only
- *   for paths containing a given text;
+ *   for paths containing a given text, or only after letting a few such calls through;
  * - "crash": forget every write not yet covered by a datasync of its file, as a power loss would.
  *
  * Crash model: each file (by path, whichever handle wrote it) keeps an undo log of the mutations
  * (writes, truncations) since its last successful datasync through any handle. `crash()` keeps a
  * random prefix of them, tears the next one (keeps a random prefix of its bytes) and undoes the
- * rest, restoring the old bytes and size. Directory operations (create, rename, delete) count as
+ * rest, restoring the old bytes and size. Writes and truncations of one file run one at a time, in
+ * call order (the partition log keeps several writes in flight), so that the undo log is the order
+ * the file went through. Directory operations (create, rename, delete) count as
  * durable at once: Strata fsyncs directories after them anyway.
  * After a crash every file of this FileIO refuses further calls; open the log again with a new one.
  */
@@ -22,6 +24,8 @@ interface Fault {
   errno: string;
   pathIncludes: string;
   remaining: number;
+  /** Matching calls still let through before the fault fires. */
+  skip: number;
   /** For writes: bytes that do reach the file before the error (a partial write). */
   afterBytes: number;
 }
@@ -53,13 +57,15 @@ class FaultInjectingFile implements StorageFile {
     return this.inner.path;
   }
 
-  async write(buffers: readonly Buffer[], position: number): Promise<void> {
+  write(buffers: readonly Buffer[], position: number): Promise<void> {
     const fault = this.io.takeFault('write', this.path);
-    if (fault !== null) {
-      if (fault.afterBytes > 0) await this.recordAndWrite([Buffer.concat(buffers).subarray(0, fault.afterBytes)], position);
-      throw errnoError(fault.errno, 'write', this.path);
-    }
-    await this.recordAndWrite(buffers, position);
+    return this.io.serialized(this.path, async () => {
+      if (fault !== null) {
+        if (fault.afterBytes > 0) await this.recordAndWrite([Buffer.concat(buffers).subarray(0, fault.afterBytes)], position);
+        throw errnoError(fault.errno, 'write', this.path);
+      }
+      await this.recordAndWrite(buffers, position);
+    });
   }
 
   private async recordAndWrite(buffers: readonly Buffer[], position: number): Promise<void> {
@@ -82,13 +88,15 @@ class FaultInjectingFile implements StorageFile {
     this.io.synced(this.path);
   }
 
-  async truncate(sizeBytes: number): Promise<void> {
+  truncate(sizeBytes: number): Promise<void> {
     this.io.check('truncate', this.path);
-    const oldSizeBytes = await this.inner.sizeBytes();
-    const oldBytes = Buffer.alloc(Math.max(0, oldSizeBytes - sizeBytes));
-    await this.inner.read(oldBytes, 0, oldBytes.length, sizeBytes);
-    this.io.unsyncedOf(this.path).push({ position: sizeBytes, oldBytes, oldSizeBytes, newBytes: Buffer.alloc(0) });
-    await this.inner.truncate(sizeBytes);
+    return this.io.serialized(this.path, async () => {
+      const oldSizeBytes = await this.inner.sizeBytes();
+      const oldBytes = Buffer.alloc(Math.max(0, oldSizeBytes - sizeBytes));
+      await this.inner.read(oldBytes, 0, oldBytes.length, sizeBytes);
+      this.io.unsyncedOf(this.path).push({ position: sizeBytes, oldBytes, oldSizeBytes, newBytes: Buffer.alloc(0) });
+      await this.inner.truncate(sizeBytes);
+    });
   }
 
   sizeBytes(): Promise<number> {
@@ -121,13 +129,30 @@ export class FaultInjectingFileIO implements FileIO {
   private readonly faults: Fault[] = [];
   private readonly openFiles = new Set<FaultInjectingFile>();
   private readonly unsyncedByPath = new Map<string, Mutation[]>();
+  /** Per file: the last mutation queued, which the next one waits for. */
+  private readonly mutationTails = new Map<string, Promise<unknown>>();
   private crashed = false;
 
   constructor(private readonly inner: FileIO = nodeFileIO) {}
 
-  /** Makes the next `count` calls of `operation` (on paths containing `pathIncludes`) fail with `errno`. */
-  failNext(operation: FaultOperation, errno: string, options: { pathIncludes?: string; count?: number; afterBytes?: number } = {}): void {
-    this.faults.push({ operation, errno, pathIncludes: options.pathIncludes ?? '', remaining: options.count ?? 1, afterBytes: options.afterBytes ?? 0 });
+  /**
+   * Makes the next `count` calls of `operation` (on paths containing `pathIncludes`) fail with
+   * `errno`, after letting `skip` such calls through.
+   */
+  failNext(operation: FaultOperation, errno: string, options: { pathIncludes?: string; count?: number; skip?: number; afterBytes?: number } = {}): void {
+    this.faults.push({ operation, errno, pathIncludes: options.pathIncludes ?? '', remaining: options.count ?? 1, skip: options.skip ?? 0, afterBytes: options.afterBytes ?? 0 });
+  }
+
+  /** Whether an armed fault has not fired yet. */
+  get hasArmedFaults(): boolean {
+    return this.faults.length > 0;
+  }
+
+  /** Runs `mutation` of `path` after the ones queued before it. */
+  serialized<T>(path: string, mutation: () => Promise<T>): Promise<T> {
+    const result = (this.mutationTails.get(path) ?? Promise.resolve()).then(mutation);
+    this.mutationTails.set(path, result.catch(() => undefined));
+    return result;
   }
 
   /** Removes every armed fault (the disk "has space again"). */
@@ -167,9 +192,13 @@ export class FaultInjectingFileIO implements FileIO {
 
   /** The armed fault for this call, consumed, or null; after a crash every call fails. */
   takeFault(operation: FaultOperation | 'read' | 'stat', path: string): Fault | null {
-    if (this.crashed) return { operation: 'open', errno: 'EIO', pathIncludes: '', remaining: 0, afterBytes: 0 };
+    if (this.crashed) return { operation: 'open', errno: 'EIO', pathIncludes: '', remaining: 0, skip: 0, afterBytes: 0 };
     const fault = this.faults.find((candidate) => candidate.operation === operation && path.includes(candidate.pathIncludes));
     if (fault === undefined) return null;
+    if (fault.skip > 0) {
+      fault.skip--;
+      return null;
+    }
     fault.remaining--;
     if (fault.remaining <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
     return fault;

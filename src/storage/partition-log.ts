@@ -6,15 +6,21 @@
  *   <dir>/<base>.<end>.log.cleaned|.swap                 a compaction swap in progress (./cleaner/segment-swap.ts)
  *
  * Appends are validated (header, CRC, counts; records are not parsed), given offsets by rewriting
- * baseOffset in place, and written in order by one writer that coalesces queued batches into one
- * write. flush() is group commit (./group-commit.ts). A failed write leaves no partial batch and
- * the log usable, and fails every append queued behind it too (nothing queued after a failed batch
- * is written before the producer can retry it: order holds); a failed fsync takes the log offline
- * (no appends, no reads) until it is reopened. Opening recovers (./log-loader.ts). Writes, rolls, truncations, retention
- * and compaction swaps run one at a time (SerialQueue); reads run alongside them and only ever see
- * whole, CRC-checked batches below the log end. Compaction (./cleaner/) rewrites sealed segments
- * outside the queue and swaps them in inside it; a read that raced a swap is retried on the new
- * segments, and the replaced segments' files are closed only once no read is using them.
+ * baseOffset in place, and written by one writer that coalesces queued batches into one write per
+ * group. Up to MAX_WRITES_IN_FLIGHT groups are written at once, each at its own reserved position
+ * after the one before (so the event loop validates the next batches while the thread pool copies
+ * the last ones), and they are taken in strictly in order: a group becomes readable, and its appends
+ * resolve, only after every group before it. flush() is group commit (./group-commit.ts). A failed
+ * write leaves no partial batch and the log usable: the writer waits for the writes in flight, cuts
+ * the file back to where the failed one began (so no later group survives past it, for recovery to
+ * bring back) and fails every append in flight or queued behind it too (order holds for producer
+ * retries); a failed fsync takes the log offline (no appends, no reads) until it is reopened.
+ * Opening recovers (./log-loader.ts). Writes, rolls, truncations, retention and compaction swaps
+ * run one at a time (SerialQueue; the writer makes way for a queued task once its writes in flight
+ * are done); reads run alongside them and only ever see whole, CRC-checked batches below the log
+ * end. Compaction (./cleaner/) rewrites sealed segments outside the queue and swaps them in inside
+ * it; a read that raced a swap is retried on the new segments, and the replaced segments' files are
+ * closed only once no read is using them.
  */
 
 import { CodecError } from '../codec/codec-error.js';
@@ -24,7 +30,7 @@ import { GroupCommit } from './group-commit.js';
 import { resolveLogConfig, type LogConfig } from './log-config.js';
 import { loadSegments, type LogEvent, type RecoveryStats } from './log-loader.js';
 import { swapIn, type SwapHook } from './cleaner/segment-swap.js';
-import { MAX_RELATIVE_OFFSET, Segment, type SegmentConfig } from './segment.js';
+import { Segment, type BatchLocation, type SegmentConfig } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
 import { assert, StorageError } from './storage-error.js';
 
@@ -56,6 +62,8 @@ export interface PartitionLogOptions {
   firstDirtyOffset?: number;
   nowMs?: () => number;
   onEvent?: (event: LogEvent) => void;
+  /** The size a write group aims at (default 256 KiB); tests make it small to keep many writes in flight. */
+  writeGroupBytes?: number;
 }
 
 export interface AppendOptions {
@@ -78,11 +86,43 @@ interface PendingAppend {
   onFailed: (() => void) | undefined;
 }
 
+/** A group of appends being written to the active segment at [startPosition, endPosition). */
+interface WriteInFlight {
+  segment: Segment;
+  group: PendingAppend[];
+  batches: Omit<BatchLocation, 'position'>[];
+  startPosition: number;
+  endPosition: number;
+  /** The offset after the group's last record. */
+  endOffset: number;
+  /** Settles when the write does; never rejects. */
+  outcome: Promise<WriteOutcome>;
+}
+
+type WriteOutcome = { failed: false } | { failed: true; error: unknown };
+
+const WRITTEN: WriteOutcome = { failed: false };
+
 type DeletionReason = 'retention-time' | 'retention-size' | 'log-start-offset' | 'truncation';
 
 /** Most batches and bytes the writer puts into one write call. */
 const MAX_BATCHES_PER_WRITE = 1024;
 const MAX_BYTES_PER_WRITE = 8 * 1024 * 1024;
+/**
+ * Writes to the active segment in flight at once: one being copied by the pool while the next
+ * waits, so the pool never idles while the event loop validates the batches after them. Buffered
+ * writes to one file are serialised by the kernel (inode lock), so more buys nothing measurable,
+ * and each holds one of the libuv pool's 4 threads, which fsyncs (group commit) and reads need too.
+ */
+const MAX_WRITES_IN_FLIGHT = 2;
+/**
+ * The size a write group aims at (PartitionLogOptions.writeGroupBytes): queued appends are split
+ * into groups of about this many bytes (more when the backlog is larger than the free write slots
+ * hold), and while writes are in flight a group is started as soon as this many bytes wait (else
+ * when the oldest write completes). Large enough for few syscalls; small enough that the pool
+ * copies one group while the event loop checks the CRCs of the next.
+ */
+const DEFAULT_WRITE_GROUP_BYTES = 256 * 1024;
 /** A read that keeps racing compaction swaps gives up after this many tries. */
 const MAX_READ_ATTEMPTS = 5;
 
@@ -92,12 +132,6 @@ function storageFailure(operation: string, error: unknown): StorageError {
   return new StorageError('KAFKA_STORAGE_ERROR', `${operation} failed: ${errno}: ${(error as Error).message}`, { cause: error });
 }
 
-/** Fails appends in queue order: every onFailed hook runs before any promise rejects. */
-function failAppends(appends: readonly PendingAppend[], error: unknown): void {
-  for (const append of appends) append.onFailed?.();
-  for (const append of appends) append.reject(error);
-}
-
 export class PartitionLog {
   private configValue: LogConfig;
   readonly recovery: RecoveryStats;
@@ -105,10 +139,16 @@ export class PartitionLog {
   private readonly groupCommit: GroupCommit;
   private logEndOffsetValue: number;
   private logStartOffsetValue: number;
+  /** Validated appends waiting for the writer, in order, and their bytes. */
   private pending: PendingAppend[] = [];
+  private pendingBytes = 0;
+  /** Writes in flight, oldest first, at consecutive positions of the active segment. */
+  private inFlight: WriteInFlight[] = [];
+  private inFlightBatches = 0;
   /** Buffers handed to append() and not yet settled: each one belongs to the log until then. */
   private readonly pendingBuffers = new Set<Buffer>();
   private writerScheduled = false;
+  private writerRunning = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private activeSegmentStartMs: number;
   private offlineError: StorageError | null = null;
@@ -130,7 +170,9 @@ export class PartitionLog {
     private readonly nowMs: () => number,
     private readonly onEvent: (event: LogEvent) => void,
     logStartOffset: number | undefined,
+    private readonly writeGroupBytes: number,
   ) {
+    assert(writeGroupBytes > 0, `writeGroupBytes ${writeGroupBytes} must be positive`);
     this.configValue = config;
     this.recovery = recovery;
     this.logEndOffsetValue = this.active.nextOffset;
@@ -159,7 +201,7 @@ export class PartitionLog {
       initialOffset: options.logStartOffset ?? 0,
       onEvent,
     });
-    const log = new PartitionLog(directory, segments, stats, config, io, options.nowMs ?? Date.now, onEvent, options.logStartOffset);
+    const log = new PartitionLog(directory, segments, stats, config, io, options.nowMs ?? Date.now, onEvent, options.logStartOffset, options.writeGroupBytes ?? DEFAULT_WRITE_GROUP_BYTES);
     // A checkpoint never runs ahead of what is on disk (swaps are durable before it moves), but a
     // crash may have cut the log below it: never past the end.
     log.markCleanedUpTo(options.firstDirtyOffset ?? 0);
@@ -260,11 +302,12 @@ export class PartitionLog {
       if (this.pendingBuffers.has(batch)) throw new StorageError('INVALID_ARGUMENT', 'this buffer is already being appended; append a copy, or wait for the first append to settle');
       const { recordCount, maxTimestamp } = this.validateAppend(batch, options.frameChecked === true);
       this.pendingBuffers.add(batch);
-      const settled = () => this.pendingBuffers.delete(batch);
       return new Promise<AppendResult>((resolve, reject) => {
         this.pending.push({ batch, recordCount, maxTimestamp, resolve, reject, onFailed: options.onFailed });
-        this.scheduleWriter();
-      }).finally(settled);
+        this.pendingBytes += batch.length;
+        if (!this.writerRunning) this.scheduleWriter();
+        else if (this.pendingBytes >= this.writeGroupBytes && this.inFlight.length > 0 && this.mayStartWrites()) this.startWrites(this.writeGroupBytes);
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -273,81 +316,194 @@ export class PartitionLog {
   private scheduleWriter(): void {
     if (this.writerScheduled) return;
     this.writerScheduled = true;
-    this.queue.run(() => this.writePending()).catch((error: unknown) => this.rejectPending(error));
+    this.queue.run(() => this.runWriter()).catch((error: unknown) => this.rejectPending(error));
   }
 
-  private async writePending(): Promise<void> {
+  /**
+   * The writer, a queue task: starts writes for the queued appends, takes completed writes in in
+   * order, and rolls when the active segment is full or too old (with nothing in flight). While it
+   * waits for a write, append() may start the next ones. It makes way for any other queued task
+   * (roll, truncation, retention) once its writes in flight are done, and queues itself behind it.
+   */
+  private async runWriter(): Promise<void> {
     this.writerScheduled = false;
-    while (this.pending.length > 0) {
-      this.checkWritable();
-      await this.rollIfDue(this.pending[0]!);
-      await this.writeGroup(this.takeGroup());
+    this.writerRunning = true;
+    try {
+      for (;;) {
+        if (this.mayStartWrites()) this.startWrites(0);
+        if (this.inFlight.length > 0) {
+          await this.completeOldestWrite();
+          continue;
+        }
+        if (this.pending.length === 0) return;
+        this.checkWritable();
+        if (this.queue.hasWaiting) {
+          this.scheduleWriter();
+          return;
+        }
+        // Nothing in flight and the next append did not fit: the active segment is full or too old.
+        await this.rollSegment();
+      }
+    } finally {
+      this.writerRunning = false;
     }
   }
 
-  private rejectPending(error: unknown): void {
-    failAppends(this.pending.splice(0), error);
+  private mayStartWrites(): boolean {
+    return this.offlineError === null && !this.closed && !this.queue.hasWaiting;
   }
 
-  /** Rolls before `next` if it cannot go into the active segment, or segment.ms has passed. */
-  private async rollIfDue(next: PendingAppend): Promise<void> {
-    const active = this.active;
-    const lastOffset = this.logEndOffsetValue + next.recordCount - 1;
-    const tooOld = !active.isEmpty && this.nowMs() - this.activeSegmentStartMs > this.config.segmentMs;
-    if (tooOld || !active.canAppend(next.batch.length, lastOffset, this.config.segmentBytes)) await this.rollSegment();
+  /** Starts writes of queued groups while fewer than MAX_WRITES_IN_FLIGHT are in flight. */
+  private startWrites(minBytes: number): void {
+    while (this.pending.length > 0 && this.pendingBytes >= minBytes && this.inFlight.length < MAX_WRITES_IN_FLIGHT) {
+      const group = this.takeGroup(Math.max(this.writeGroupBytes, Math.ceil(this.pendingBytes / (MAX_WRITES_IN_FLIGHT - this.inFlight.length))));
+      if (group.length === 0) return;
+      this.startWrite(group);
+    }
   }
 
-  /** The queued appends that fit the active segment together, up to the per-write limits. */
-  private takeGroup(): PendingAppend[] {
+  /** Where the next write goes: the end of the active segment, past the writes in flight. */
+  private get nextWritePosition(): number {
+    const last = this.inFlight[this.inFlight.length - 1];
+    return last === undefined ? this.active.sizeBytes : last.endPosition;
+  }
+
+  /** The offset the next write's first record gets. */
+  private get nextAssignedOffset(): number {
+    const last = this.inFlight[this.inFlight.length - 1];
+    return last === undefined ? this.logEndOffsetValue : last.endOffset;
+  }
+
+  /**
+   * The queued appends that fit the active segment together after the writes in flight, up to
+   * about `targetBytes` and the per-write limits. Empty when the next one does not fit, or
+   * segment.ms has passed: the writer then rolls once nothing is in flight. Into an empty segment
+   * the first append always goes.
+   */
+  private takeGroup(targetBytes: number): PendingAppend[] {
     const active = this.active;
-    let sizeBytes = active.sizeBytes;
-    let nextOffset = this.logEndOffsetValue;
+    const startPosition = this.nextWritePosition;
+    if (startPosition > 0 && this.nowMs() - this.activeSegmentStartMs > this.config.segmentMs) return [];
+    let position = startPosition;
+    let nextOffset = this.nextAssignedOffset;
     let count = 0;
     for (const append of this.pending) {
+      const sizeBytes = append.batch.length;
       const lastOffset = nextOffset + append.recordCount - 1;
-      const fitsSegment = sizeBytes + append.batch.length <= this.config.segmentBytes && lastOffset - active.baseOffset <= MAX_RELATIVE_OFFSET;
-      const fitsWrite = count < MAX_BATCHES_PER_WRITE && sizeBytes - active.sizeBytes + append.batch.length <= MAX_BYTES_PER_WRITE;
-      if (count > 0 && !(fitsSegment && fitsWrite)) break;
-      sizeBytes += append.batch.length;
+      const groupBytes = position - startPosition;
+      const fitsWrite = count < MAX_BATCHES_PER_WRITE && groupBytes < targetBytes && groupBytes + sizeBytes <= MAX_BYTES_PER_WRITE;
+      const fits = fitsWrite && active.canAppendAt(position, this.inFlightBatches + count, sizeBytes, lastOffset, this.config.segmentBytes);
+      if (!fits && !(count === 0 && startPosition === 0)) break;
+      position += sizeBytes;
       nextOffset = lastOffset + 1;
       count++;
     }
-    return this.pending.splice(0, count);
+    const group = this.pending.splice(0, count);
+    this.pendingBytes -= position - startPosition;
+    return group;
   }
 
-  private async writeGroup(group: PendingAppend[]): Promise<void> {
-    const active = this.active;
-    if (active.isEmpty) this.activeSegmentStartMs = this.nowMs();
-    let nextOffset = this.logEndOffsetValue;
-    const locations = group.map((append) => {
-      writeBaseOffset(append.batch, 0, nextOffset);
-      const location = { sizeBytes: append.batch.length, baseOffset: nextOffset, lastOffset: nextOffset + append.recordCount - 1, maxTimestamp: append.maxTimestamp };
-      nextOffset = location.lastOffset + 1;
-      return location;
-    });
-    try {
-      await active.append(
-        group.map((append) => append.batch),
-        locations,
-      );
-    } catch (error) {
-      const failure = storageFailure(`append to ${active.logPath}`, error);
-      if ((error as { unrecoverable?: boolean }).unrecoverable) this.goOffline(failure);
-      // Everything queued behind a failed batch fails with it: written now, it would land before
-      // the failed batch's retry.
-      failAppends([...group, ...this.pending.splice(0)], failure);
+  /** Gives the group its offsets and starts writing it after the writes in flight. */
+  private startWrite(group: PendingAppend[]): void {
+    const segment = this.active;
+    const startPosition = this.nextWritePosition;
+    if (startPosition === 0) this.activeSegmentStartMs = this.nowMs();
+    let offset = this.nextAssignedOffset;
+    const buffers: Buffer[] = [];
+    const batches: Omit<BatchLocation, 'position'>[] = [];
+    for (const append of group) {
+      writeBaseOffset(append.batch, 0, offset);
+      const lastOffset = offset + append.recordCount - 1;
+      batches.push({ sizeBytes: append.batch.length, baseOffset: offset, lastOffset, maxTimestamp: append.maxTimestamp });
+      buffers.push(append.batch);
+      offset = lastOffset + 1;
+    }
+    const endPosition = batches.reduce((position, batch) => position + batch.sizeBytes, startPosition);
+    const outcome = segment.writeAt(buffers, startPosition).then(
+      () => WRITTEN,
+      (error: unknown): WriteOutcome => ({ failed: true, error }),
+    );
+    this.inFlight.push({ segment, group, batches, startPosition, endPosition, endOffset: offset, outcome });
+    this.inFlightBatches += group.length;
+  }
+
+  /** Waits for the oldest write; takes its batches in (readable, appends resolved), or handles its failure. */
+  private async completeOldestWrite(): Promise<void> {
+    const write = this.inFlight[0]!;
+    const outcome = await write.outcome;
+    if (outcome.failed) {
+      await this.abandonWrites(outcome.error);
       return;
     }
-    this.logEndOffsetValue = nextOffset;
+    this.inFlight.shift();
+    this.inFlightBatches -= write.group.length;
+    assert(write.segment === this.active, 'writes in flight go to the active segment');
+    write.segment.noteWritten(write.batches, write.startPosition);
+    this.logEndOffsetValue = write.endOffset;
+    // The next writes start before this group's appends resolve: the pool copies them while the
+    // producers' next appends are validated.
+    if (this.mayStartWrites()) this.startWrites(0);
+    this.resolveGroup(write);
+    await write.segment.persistIndexesIfDue();
+  }
+
+  private resolveGroup(write: WriteInFlight): void {
     const appendTimeMs = this.nowMs();
-    const results = locations.map((location) => ({ baseOffset: location.baseOffset, lastOffset: location.lastOffset, appendTimeMs, logStartOffset: this.logStartOffsetValue }));
-    const resolveAll = () => group.forEach((append, index) => append.resolve(results[index]!));
+    const logStartOffset = this.logStartOffsetValue;
+    const resolveAll = () => {
+      write.group.forEach((append, index) => {
+        const batch = write.batches[index]!;
+        this.pendingBuffers.delete(append.batch);
+        append.resolve({ baseOffset: batch.baseOffset, lastOffset: batch.lastOffset, appendTimeMs, logStartOffset });
+      });
+    };
     this.scheduleTimedFlush();
     if (this.logEndOffsetValue - this.recoveryPoint < this.config.flushMessages) {
       resolveAll();
       return;
     }
-    this.flush().then(resolveAll, (error: unknown) => failAppends(group, error));
+    this.flush().then(resolveAll, (error: unknown) => this.failAppends(write.group, error));
+  }
+
+  /**
+   * The oldest write in flight failed. Waits for the others (they may have landed past it), cuts the
+   * file back to where the failed one began, and fails every append in flight or queued: written
+   * now, any of them would land before the failed batch's retry. If the cut fails, the log goes offline.
+   */
+  private async abandonWrites(error: unknown): Promise<void> {
+    const abandoned = this.inFlight.splice(0);
+    this.inFlightBatches = 0;
+    const first = abandoned[0]!;
+    let failure = storageFailure(`append to ${first.segment.logPath}`, error);
+    await Promise.all(abandoned.map((write) => write.outcome));
+    let cutFailed = false;
+    try {
+      await first.segment.cutBackTo(first.startPosition);
+    } catch (cutError) {
+      failure = storageFailure(`append to ${first.segment.logPath}`, cutError);
+      cutFailed = true;
+    }
+    const failed = [...abandoned.flatMap((write) => write.group), ...this.takeAllPending()];
+    if (cutFailed) this.goOffline(failure);
+    this.failAppends(failed, failure);
+  }
+
+  private takeAllPending(): PendingAppend[] {
+    this.pendingBytes = 0;
+    return this.pending.splice(0);
+  }
+
+  private rejectPending(error: unknown): void {
+    this.failAppends(this.takeAllPending(), error);
+  }
+
+  /** Fails appends in queue order: every onFailed hook runs before any promise rejects. */
+  private failAppends(appends: readonly PendingAppend[], error: unknown): void {
+    for (const append of appends) append.onFailed?.();
+    for (const append of appends) {
+      this.pendingBuffers.delete(append.batch);
+      append.reject(error);
+    }
   }
 
   /** Seals the active segment (fsynced) and starts a new one at the log end offset. */

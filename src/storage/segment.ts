@@ -8,7 +8,7 @@
  *   00000000000000368769.timeindex  time index (./time-index.ts)
  *
  * The log file is the truth; both indexes can be rebuilt from it (recover()). Bytes past
- * `sizeBytes` are never read: that is where an append in progress, or a torn one, lies.
+ * `sizeBytes` are never read: that is where the appends in flight, or a torn one, lie.
  */
 
 import { join } from 'node:path';
@@ -174,7 +174,7 @@ export class Segment {
     this.bytesSinceLastIndexEntry = this.sizeBytes - lastPosition;
   }
 
-  private noteBatch(batch: BatchLocation): void {
+  private noteBatch(batch: Omit<BatchLocation, 'position'>): void {
     this.nextOffset = batch.lastOffset + 1;
     if (batch.maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = batch.maxTimestamp;
@@ -182,46 +182,65 @@ export class Segment {
     }
   }
 
-  /** Whether a batch of `sizeBytes` ending at `lastOffset` may go into this segment. */
-  canAppend(sizeBytes: number, lastOffset: number, segmentBytes: number): boolean {
-    if (this.offsetIndex.isFull || this.timeIndex.isFull) return false;
+  /**
+   * Whether a batch of `sizeBytes` ending at `lastOffset` may be written at `position`, behind
+   * `batchesAhead` batches written (or being written) but not yet indexed: each batch may add one
+   * entry to each index, so room is kept for all of them.
+   */
+  canAppendAt(position: number, batchesAhead: number, sizeBytes: number, lastOffset: number, segmentBytes: number): boolean {
+    const indexRoom = Math.min(this.offsetIndex.maxEntries - this.offsetIndex.entries, this.timeIndex.maxEntries - this.timeIndex.entries);
+    if (batchesAhead >= indexRoom) return false;
     if (lastOffset - this.baseOffset > MAX_RELATIVE_OFFSET) return false;
-    return this.isEmpty || this.sizeBytes + sizeBytes <= segmentBytes;
+    return position === 0 || position + sizeBytes <= segmentBytes;
   }
 
   /**
-   * Writes `buffers` (whole batches described by `batches`, positions relative to the write) at
-   * the end of the log, then indexes them. On a failed write the file is cut back to its old size,
-   * so no partial batch ever stays; if even that fails, the error says so (`unrecoverable`).
+   * Writes `buffers` (whole batches) at `position`, at or past the segment's end: nothing there is
+   * read until noteWritten() takes the batches in. The partition log keeps several such writes in
+   * flight at consecutive positions and takes them in in order; after a failed one it cuts the
+   * file back with cutBackTo().
    */
-  async append(buffers: readonly Buffer[], batches: readonly Omit<BatchLocation, 'position'>[]): Promise<void> {
-    const log = await this.openLog();
-    const startPosition = this.sizeBytes;
-    try {
-      await log.write(buffers, startPosition);
-    } catch (error) {
-      try {
-        await log.truncate(startPosition);
-      } catch (truncateError) {
-        throw Object.assign(new StorageError('LOG_OFFLINE', `write to ${this.logPath} failed and the partial write could not be removed`, { cause: truncateError }), { unrecoverable: true });
-      }
-      throw error;
-    }
+  writeAt(buffers: readonly Buffer[], position: number): Promise<void> {
+    assert(this.log !== null && this.isWritable, `write to a segment that is not active: ${this.logPath}`);
+    assert(position >= this.sizeBytes, 'writes go at or past the end of the segment');
+    return this.log.write(buffers, position);
+  }
+
+  /** Takes in the batches a completed writeAt() put at the segment's end: indexed, then readable. */
+  noteWritten(batches: readonly Omit<BatchLocation, 'position'>[], startPosition: number): void {
+    assert(startPosition === this.sizeBytes, 'writes are taken in in order, each at the end of the segment');
     let position = startPosition;
     for (const batch of batches) {
-      this.indexBatch({ ...batch, position });
+      this.indexBatch(batch, position);
       position += batch.sizeBytes;
     }
-    assert(position - startPosition === buffers.reduce((sum, buffer) => sum + buffer.length, 0), 'batch sizes match the bytes written');
     this.sizeBytes = position;
+  }
+
+  /** Writes the index entries added since the last persist once enough have gathered. */
+  async persistIndexesIfDue(): Promise<void> {
     if (this.offsetIndex.unpersistedEntries + this.timeIndex.unpersistedEntries >= PERSIST_INDEX_EVERY_ENTRIES) await this.persistIndexes();
   }
 
-  /** Index bookkeeping for one batch, as Kafka's LogSegment.append does it. */
-  private indexBatch(batch: BatchLocation): void {
+  /**
+   * After a failed write: cuts the file back to the segment's end, removing the failed write's
+   * partial bytes and whatever later writes put past it, so that recovery cannot bring any of them
+   * back. If even that fails the segment cannot be trusted: the error says so (LOG_OFFLINE).
+   */
+  async cutBackTo(position: number): Promise<void> {
+    assert(position === this.sizeBytes, 'a failed write is cut back to the end of the segment');
+    try {
+      await (await this.openLog()).truncate(position);
+    } catch (error) {
+      throw new StorageError('LOG_OFFLINE', `write to ${this.logPath} failed and the partial write could not be removed`, { cause: error });
+    }
+  }
+
+  /** Index bookkeeping for one batch at `position`, as Kafka's LogSegment.append does it. */
+  private indexBatch(batch: Omit<BatchLocation, 'position'>, position: number): void {
     this.noteBatch(batch);
     if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
-      this.offsetIndex.append(batch.lastOffset, batch.position);
+      this.offsetIndex.append(batch.lastOffset, position);
       this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
     }
@@ -273,7 +292,7 @@ export class Segment {
     await this.timeIndex.createEmpty();
     this.resetState();
     await this.scanHeaders(0, (batch) => {
-      this.indexBatch(batch);
+      this.indexBatch(batch, batch.position);
       return true;
     });
     await this.seal();
@@ -454,7 +473,7 @@ export class Segment {
         stopReason = `${problem} at position ${position}`;
         break;
       }
-      this.indexBatch(problem);
+      this.indexBatch(problem, problem.position);
       position += problem.sizeBytes;
     }
     if (position < fileSizeBytes) await log.truncate(position);

@@ -5,11 +5,21 @@
 
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  private waitingTasks = 0;
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
+    this.waitingTasks++;
+    const result = this.tail.then(() => {
+      this.waitingTasks--;
+      return task();
+    });
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** Whether a task is queued behind the running one (a long-running task then makes way for it). */
+  get hasWaiting(): boolean {
+    return this.waitingTasks > 0;
   }
 
   /** Resolves once every task submitted so far has finished. */

@@ -9,9 +9,14 @@ import { tempDir } from '../support/temp-dir.js';
 
 const LOG_FILE = '00000000000000000000.log';
 
-/** A FileIO whose .log writes wait at a gate the test opens: a write can be held "on its way". */
+/**
+ * A FileIO whose .log writes wait at a gate the test opens: a write can be held "on its way". Writes
+ * can also be slowed from the n-th on, so that they land after earlier ones have failed.
+ */
 class GatedWrites implements FileIO {
   private gate: Promise<void> = Promise.resolve();
+  private writeCalls = 0;
+  private slowWrites = { fromCall: Infinity, delayMs: 0 };
   private releaseGate: () => void = () => undefined;
   private announceWrite: () => void = () => undefined;
   /** Resolves when a write reaches the held gate. */
@@ -28,14 +33,21 @@ class GatedWrites implements FileIO {
     this.releaseGate();
   }
 
+  /** Delays every .log write from the `fromCall`-th (counting from 0) by `delayMs`. */
+  slowWritesFrom(fromCall: number, delayMs: number): void {
+    this.slowWrites = { fromCall, delayMs };
+  }
+
   async open(path: string, options: { create: boolean }): Promise<StorageFile> {
     const file = await this.inner.open(path, options);
     if (!path.endsWith('.log')) return file;
     return {
       path: file.path,
       write: async (buffers, position) => {
+        const call = this.writeCalls++;
         this.announceWrite();
         await this.gate;
+        if (call >= this.slowWrites.fromCall) await new Promise((resolve) => setTimeout(resolve, this.slowWrites.delayMs));
         return file.write(buffers, position);
       },
       read: (target, targetOffset, length, position) => file.read(target, targetOffset, length, position),
@@ -109,6 +121,48 @@ describe('disk faults', () => {
     expect(await log.append(batchOf('a'))).toMatchObject({ baseOffset: 1 });
     expect(await valuesIn(log)).toEqual(['first-0', 'a-0']);
     await log.close();
+  });
+
+  it('with writes in flight, a failed one fails every append in it and behind it, and cuts off the later write that landed after it', async () => {
+    const directory = tempDir();
+    const faults = new FaultInjectingFileIO();
+    const io = new GatedWrites(faults);
+    // Small write groups: the four equal appends below go out as two writes ({a, b} and {c, d}),
+    // both in flight at once, and 'e' waits behind them.
+    const log = await PartitionLog.open(directory, { io, writeGroupBytes: 100 });
+    await log.append(batchOf('first'));
+    const events: string[] = [];
+    const appendLogged = (label: string) => {
+      const appended = log.append(batchOf(label, 1, 1_700_000_000_000, 200), { onFailed: () => events.push(`failed ${label}`) });
+      appended.then(
+        () => events.push(`resolved ${label}`),
+        () => events.push(`rejected ${label}`),
+      );
+      return appended;
+    };
+    // {a, b} fails after 30 bytes; {c, d} lands well after that (.log write call 2).
+    faults.failNext('write', 'EIO', { pathIncludes: '.log', afterBytes: 30 });
+    io.slowWritesFrom(2, 50);
+    const appends = ['a', 'b', 'c', 'd'].map(appendLogged);
+    const results = await Promise.allSettled(appends);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(results[0]).toMatchObject({ reason: { code: 'KAFKA_STORAGE_ERROR' } });
+    expect(events).toEqual(['failed a', 'failed b', 'failed c', 'failed d', 'rejected a', 'rejected b', 'rejected c', 'rejected d']);
+    // The file ends where {a, b} began: neither its partial bytes nor the later write stay behind.
+    expect(log.logEndOffset).toBe(1);
+    expect(statSync(join(directory, LOG_FILE)).size).toBe(log.sizeBytes);
+    // With both writes succeeding, all four land in order behind 'first'.
+    io.slowWritesFrom(Infinity, 0);
+    const retried = await Promise.all(['a', 'b', 'c', 'd'].map(appendLogged));
+    expect(retried.map((result) => result.baseOffset)).toEqual([1, 2, 3, 4]);
+    const expected = ['first-0', ...['a', 'b', 'c', 'd'].map((label) => `${label}-0-`.padEnd(200, 'x'))];
+    expect(await valuesIn(log)).toEqual(expected);
+    await log.close();
+    // Recovery scanning the whole file finds exactly that: nothing written after the failure comes back.
+    const reopened = await PartitionLog.open(directory, { recoveryPoint: 0 });
+    expect(reopened.recovery.truncatedBytes).toBe(0);
+    expect(await valuesIn(reopened)).toEqual(expected);
+    await reopened.close();
   });
 
   it('a failed write whose cleanup also fails takes the log offline', async () => {

@@ -1,6 +1,7 @@
 // Model-based test of PartitionLog: random operations against a plain in-memory model. After
 // every step the log's offsets equal the model's, reads return exactly the model's records, and
-// after a simulated crash only the unflushed suffix may be missing.
+// after a simulated crash only the unflushed suffix may be missing. Write groups are made tiny, so
+// concurrent appends keep several writes in flight (a failure may hit any of them).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRecordBatches } from '../../src/codec/record-batch.js';
@@ -11,6 +12,7 @@ import { batchOf } from '../support/batches.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const CONFIG: Partial<LogConfig> = { segmentBytes: 900, indexIntervalBytes: 100, segmentIndexBytes: 240, retentionBytes: 2500, retentionMs: -1 };
+const WRITE_GROUP_BYTES = 60;
 
 interface Model {
   /** Value of every record in the log, by offset (offsets below logStart are dropped). */
@@ -83,6 +85,45 @@ class FailedAppend implements fc.AsyncCommand<Model, Real> {
     checkOffsets(model, real);
   }
   toString = () => `FailedAppend(${this.afterBytes})`;
+}
+
+/**
+ * Appends issued together (several writes in flight), optionally with the `failWrite`-th .log write
+ * from now failing: the appends that succeed are a prefix, in order, at consecutive offsets; every
+ * one after the failed write fails, its onFailed hook run first.
+ */
+class ConcurrentAppends implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly appends: readonly { count: number; valueBytes: number }[],
+    readonly failWrite: number | null,
+    readonly afterBytes: number,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real): Promise<void> {
+    if (this.failWrite !== null) real.io.failNext('write', 'ENOSPC', { pathIncludes: '.log', skip: this.failWrite, afterBytes: this.afterBytes });
+    const batches = this.appends.map(({ count, valueBytes }) => batchOf(`v${real.appended++}`, count, 1_000, valueBytes));
+    const expected = batches.map((batch) => decodeRecordBatches(Buffer.from(batch))[0]!.records.map((record) => record.value!.toString()));
+    const hooked: number[] = [];
+    const settled = await Promise.allSettled(batches.map((batch, index) => real.log.append(batch, { onFailed: () => hooked.push(index) })));
+    const faultFired = this.failWrite !== null && !real.io.hasArmedFaults;
+    real.io.clearFaults();
+    const firstFailed = settled.findIndex((outcome) => outcome.status === 'rejected');
+    const succeeded = firstFailed < 0 ? settled.length : firstFailed;
+    expect(succeeded < settled.length).toBe(faultFired);
+    settled.forEach((outcome, index) => {
+      if (index >= succeeded) {
+        expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'KAFKA_STORAGE_ERROR' } });
+        return;
+      }
+      expect(outcome).toMatchObject({ status: 'fulfilled', value: { baseOffset: model.logEnd } });
+      expected[index]!.forEach((value, record) => model.values.set(model.logEnd + record, value));
+      model.batches.push([model.logEnd, model.logEnd + expected[index]!.length - 1]);
+      model.logEnd += expected[index]!.length;
+    });
+    expect(hooked).toEqual(settled.map((_, index) => index).slice(succeeded));
+    checkOffsets(model, real);
+  }
+  toString = () => `ConcurrentAppends(${this.appends.map(({ count, valueBytes }) => `${count}x${valueBytes}`).join(',')}; fail ${this.failWrite}, ${this.afterBytes})`;
 }
 
 class Read implements fc.AsyncCommand<Model, Real> {
@@ -184,7 +225,7 @@ class CloseAndReopen implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     await real.log.close();
-    real.log = await PartitionLog.open(real.directory, { io: real.io, config: CONFIG, cleanShutdown: true, logStartOffset: model.logStart, recoveryPoint: model.logEnd });
+    real.log = await PartitionLog.open(real.directory, { io: real.io, config: CONFIG, writeGroupBytes: WRITE_GROUP_BYTES, cleanShutdown: true, logStartOffset: model.logStart, recoveryPoint: model.logEnd });
     expect(real.log.recovery.segmentsScanned).toBe(0);
     model.flushed = model.logEnd;
     checkOffsets(model, real);
@@ -200,7 +241,7 @@ class Crash implements fc.AsyncCommand<Model, Real> {
     let state = this.seed;
     await real.io.crash(() => ((state = (state * 48271) % 2147483647) / 2147483647));
     real.io = new FaultInjectingFileIO();
-    real.log = await PartitionLog.open(real.directory, { io: real.io, config: CONFIG, recoveryPoint, logStartOffset: model.logStart });
+    real.log = await PartitionLog.open(real.directory, { io: real.io, config: CONFIG, writeGroupBytes: WRITE_GROUP_BYTES, recoveryPoint, logStartOffset: model.logStart });
     const end = real.log.logEndOffset;
     expect(end).toBeGreaterThanOrEqual(model.flushed); // nothing flushed is lost
     expect(end).toBeLessThanOrEqual(model.logEnd);
@@ -219,6 +260,14 @@ const append = fc
   .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 5000 }))
   .map(([count, valueBytes, timestampMs]) => new Append(count, valueBytes, timestampMs));
 
+const concurrentAppends = fc
+  .tuple(
+    fc.array(fc.record({ count: fc.integer({ min: 1, max: 5 }), valueBytes: fc.integer({ min: 0, max: 120 }) }), { minLength: 2, maxLength: 12 }),
+    fc.option(fc.integer({ min: 0, max: 6 }), { freq: 2 }),
+    fc.integer({ min: 0, max: 60 }),
+  )
+  .map(([appends, failWrite, afterBytes]) => new ConcurrentAppends(appends, failWrite, afterBytes));
+
 // Appends are listed several times: fc.commands picks uniformly among the entries.
 const commands = [
   append,
@@ -227,6 +276,9 @@ const commands = [
   append,
   append,
   append,
+  concurrentAppends,
+  concurrentAppends,
+  concurrentAppends,
   fc.integer({ min: 0, max: 60 }).map((afterBytes) => new FailedAppend(afterBytes)),
   fc.tuple(fraction, fc.integer({ min: 1, max: 2000 })).map(([where, maxBytes]) => new Read(where, maxBytes)),
   fc.constant(new ReadAll()),
@@ -245,7 +297,7 @@ describe('PartitionLog against an in-memory model', () => {
       fc.asyncProperty(fc.commands(commands, { size: 'large', maxCommands: 80 }), async (sequence) => {
         const directory = tempDir();
         const io = new FaultInjectingFileIO();
-        const real: Real = { directory, io, log: await PartitionLog.open(directory, { io, config: CONFIG }), appended: 0 };
+        const real: Real = { directory, io, log: await PartitionLog.open(directory, { io, config: CONFIG, writeGroupBytes: WRITE_GROUP_BYTES }), appended: 0 };
         const model: Model = { values: new Map(), batches: [], logStart: 0, logEnd: 0, flushed: 0 };
         try {
           await fc.asyncModelRun(() => ({ model, real }), sequence);

@@ -241,4 +241,30 @@ describe('buffer ownership', () => {
     expect(recordsIn(await log.read(0, 1 << 20)).map(([offset]) => offset)).toEqual([0, 1, 2, 3]);
     await log.close();
   });
+
+  it('a roll queued behind a stream of appends runs while the appends go on (the writer makes way)', async () => {
+    const log = await PartitionLog.open(tempDir(), { writeGroupBytes: 64 });
+    const totalAppends = 3000;
+    let appended = 0;
+    const appender = async (label: string): Promise<void> => {
+      for (let index = 0; appended < totalAppends; index++) {
+        appended++;
+        await log.append(batchOf(`${label}${index}`));
+      }
+    };
+    const appenders = Array.from({ length: 16 }, (_, index) => appender(`p${index}-`));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const queuedAt = appended;
+    await log.roll();
+    const rolledAt = appended;
+    await Promise.all(appenders);
+    // Two writes are always in flight while the appenders run: a writer that kept the queue until
+    // nothing was left would have run the roll only after the last append.
+    expect(queuedAt).toBeLessThan(totalAppends);
+    expect(rolledAt).toBeLessThan(totalAppends);
+    expect(log.segmentInfos().length).toBe(2);
+    expect(log.logEndOffset).toBe(totalAppends);
+    expect((await readAll(log, 0)).map(([offset]) => offset)).toEqual(Array.from({ length: totalAppends }, (_, index) => index));
+    await log.close();
+  });
 });
