@@ -337,48 +337,64 @@ export function emptyBatchLike(batch: Buffer): Buffer {
 
 /**
  * Calls `visit` with every whole batch of a sealed segment (a view, valid during the call) and its
- * position, reading ahead one chunk while the current one is processed; stops when `visit`
- * returns false. `afterChunk` runs between chunks (the writer drains there).
+ * position; stops when `visit` returns false. Each read starts at a batch boundary (the partial
+ * batch at a chunk's end is read again with the next chunk, so no bytes are copied), and the next
+ * chunk is read while this one is visited. `afterChunk` runs between chunks (the writer drains there).
  */
 async function forEachBatch(segment: Segment, options: Pick<CleanOptions, 'shouldStop'> & Throttled, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
   const endPosition = segment.sizeBytes;
-  let readPosition = 0;
-  const readNext = (): Promise<Buffer> => {
-    const length = Math.min(READ_CHUNK_BYTES, endPosition - readPosition);
-    const read = segment.readAt(readPosition, length);
+  const readFrom = (position: number, minimumBytes: number): Promise<Buffer> | null => {
+    if (position >= endPosition) return null;
+    const read = segment.readAt(position, Math.min(Math.max(READ_CHUNK_BYTES, minimumBytes), endPosition - position));
     read.catch(() => undefined); // awaited below, or abandoned when the walk stops early
-    readPosition += length;
     return read;
   };
-  let pending: Promise<Buffer> | null = endPosition > 0 ? readNext() : null;
-  let carry: Buffer | null = null;
-  let bufferPosition = 0;
+  let position = 0;
+  let pending = readFrom(0, 0);
   while (pending !== null) {
     if (options.shouldStop?.()) throw new CleanerStoppedError('the cleaner is stopping');
     const chunk = await pending;
-    pending = readPosition < endPosition ? readNext() : null;
-    const buffer: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
-    let offset = 0;
-    while (offset + BATCH_HEADER_BYTES <= buffer.length) {
-      const sizeBytes = batchSizeAt(buffer, offset);
-      if (sizeBytes < BATCH_HEADER_BYTES) throw segment.corruption(bufferPosition + offset, `batch size ${sizeBytes}`);
-      if (offset + sizeBytes > buffer.length) break;
+    const wholeBytes = wholeBatchBytes(segment, chunk, position);
+    if (wholeBytes === 0) {
+      // One batch larger than a chunk: read it whole.
+      pending = readFrom(position, batchSizeAt(chunk, 0));
+      continue;
+    }
+    pending = readFrom(position + wholeBytes, 0);
+    for (let offset = 0; offset < wholeBytes; ) {
+      const batch = chunk.subarray(offset, offset + batchSizeAt(chunk, offset));
       let goOn: boolean;
       try {
-        goOn = visit(buffer.subarray(offset, offset + sizeBytes), bufferPosition + offset);
+        goOn = visit(batch, position + offset);
       } catch (error) {
-        if (error instanceof CodecError) throw segment.corruption(bufferPosition + offset, error.message);
+        if (error instanceof CodecError) throw segment.corruption(position + offset, error.message);
         throw error;
       }
       if (!goOn) return;
-      offset += sizeBytes;
+      offset += batch.length;
     }
-    carry = offset < buffer.length ? buffer.subarray(offset) : null;
-    bufferPosition += offset;
+    position += wholeBytes;
     await afterChunk();
     await options.throttler.account(chunk.length);
   }
-  if (carry !== null) throw segment.corruption(bufferPosition, 'a batch runs past the end of the segment');
+}
+
+/**
+ * Bytes of `chunk` (read at `position` of `segment`) taken by whole batches; 0 when its first
+ * batch runs past the chunk, which must then be shorter than that batch's size and end inside the
+ * segment (else the segment is corrupt).
+ */
+function wholeBatchBytes(segment: Segment, chunk: Buffer, position: number): number {
+  const chunkEnd = position + chunk.length;
+  let offset = 0;
+  while (offset + BATCH_LENGTH_PREFIX_BYTES <= chunk.length) {
+    const sizeBytes = batchSizeAt(chunk, offset);
+    if (sizeBytes < BATCH_HEADER_BYTES || position + offset + sizeBytes > segment.sizeBytes) throw segment.corruption(position + offset, `batch size ${sizeBytes} does not fit the segment`);
+    if (offset + sizeBytes > chunk.length) break;
+    offset += sizeBytes;
+  }
+  if (offset === 0 && chunkEnd === segment.sizeBytes) throw segment.corruption(position, 'a batch runs past the end of the segment');
+  return offset;
 }
 
 /** Appends batches to the cleaned file through one buffer of pending writes. */
