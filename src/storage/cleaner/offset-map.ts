@@ -80,6 +80,20 @@ export class OffsetMap {
     return this.offsets[this.find(murmur3(bytes, SEED_LOW, start, start + length), murmur3(bytes, SEED_HIGH, start, start + length))]!;
   }
 
+  /**
+   * The newest offset of every key, ascending (8 bytes per key, allocated per call): the offsets
+   * of the records the map says to keep.
+   */
+  newestOffsets(): Float64Array {
+    const newest = new Float64Array(this.entryCount);
+    let count = 0;
+    for (let slot = 0; slot < this.slots; slot++) {
+      const offset = this.offsets[slot]!;
+      if (offset !== EMPTY) newest[count++] = offset;
+    }
+    return newest.sort();
+  }
+
   /** The slot holding this hash, or the free slot where it would go (there always is one: load < 1). */
   private find(low: number, high: number): number {
     let slot = (low ^ Math.imul(high, 0x85ebca6b)) >>> 0;
