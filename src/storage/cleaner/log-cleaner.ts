@@ -19,7 +19,11 @@
  *    Control batches are copied. The active segment is never read nor written.
  * 3. Swap: PartitionLog.swapInCleaned, in the log's queue; then firstDirtyOffset = mapEnd.
  *
- * Every batch read is CRC-checked and decoded: corrupt bytes fail the pass (nothing is swapped).
+ * Every batch is CRC-checked and decoded once per pass, corrupt bytes failing the pass (nothing is
+ * swapped): the mapped section [firstDirty, mapEnd) by the map pass, after which the rewrite keeps
+ * its records by offset (the map's newest offsets, sorted: no key is hashed again, and a batch
+ * holding none of them is not walked); every other batch by the rewrite, which looks each key up.
+ * In the cleaner worker the reads, writes and fsyncs run synchronously on the worker's own thread.
  */
 
 import { CodecError } from '../../codec/codec-error.js';
