@@ -1,7 +1,7 @@
 // The cleaner's worker thread (src/storage/cleaner/cleaner-worker.ts) runs from the compiled
 // files (npm test builds dist/ first): a pass through it keeps exactly the newest record per key,
-// the manager using it stops cleanly on close, and the worker thread alone runs at the nice value
-// log.cleaner.thread.nice asks for (read back from /proc, Linux).
+// the manager using it stops cleanly on close, a pass in progress stops when asked, and the worker
+// thread alone runs at the nice value log.cleaner.thread.nice asks for (read back from /proc, Linux).
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { currentThreadId } from '../../src/storage/cleaner/thread-priority.js';
@@ -72,6 +72,21 @@ describe('cleaner worker thread', () => {
     expect(log.dirtyRatio()).toBe(0);
     expect((await readAll(log as never)).length).toBe(8);
     await manager.close();
+    await log.close();
+  });
+
+  it('stops a pass in progress in the worker when asked, swapping nothing', async () => {
+    const thread = CleanerThread.start();
+    const log = await filledLog(200);
+    const before = (await readAll(log as never)) as ReadRecord[];
+    const startMs = performance.now();
+    // Held to 10 KB/s, the pass would take seconds.
+    const pass = cleanLog(log, { map: new OffsetMap(32), io: nodeFileIO, nowMs: Date.now(), maxIoBytesPerSecond: 10_000, write: (compactable, settings) => thread!.write(compactable, settings, log.segmentConfig, 1 << 20) });
+    setTimeout(() => thread!.stop(), 200);
+    await expect(pass).rejects.toMatchObject({ name: 'CleanerStoppedError' });
+    expect(performance.now() - startMs).toBeLessThan(2_500);
+    expect(await readAll(log as never)).toEqual(before);
+    await thread!.close();
     await log.close();
   });
 
