@@ -12,7 +12,7 @@ import { getPriority, setPriority } from 'node:os';
 import { assert } from '../storage-error.js';
 
 /** The highest (least favoured) nice value on Linux. */
-export const MAX_NICE = 19;
+const MAX_NICE = 19;
 
 /** The calling thread's kernel thread id, or null where /proc/thread-self does not exist. */
 export function currentThreadId(): number | null {
@@ -27,14 +27,12 @@ export function currentThreadId(): number | null {
 }
 
 /**
- * Adds `increment` (0–19) to the calling thread's nice value, up to 19. Returns the thread's id and
- * nice value after the change, or null when threads have no nice value of their own here.
+ * Adds `increment` (0–19) to the calling thread's nice value, up to 19; nothing where threads have
+ * no nice value of their own.
  */
-export function lowerThreadPriority(increment: number): { threadId: number; nice: number } | null {
+export function lowerThreadPriority(increment: number): void {
   assert(Number.isInteger(increment) && increment >= 0 && increment <= MAX_NICE, `a nice increment is an integer from 0 to ${MAX_NICE}, got ${increment}`);
   const threadId = currentThreadId();
-  if (threadId === null) return null;
-  const nice = Math.min(MAX_NICE, getPriority(threadId) + increment);
-  if (increment > 0) setPriority(threadId, nice);
-  return { threadId, nice };
+  if (threadId === null || increment === 0) return;
+  setPriority(threadId, Math.min(MAX_NICE, getPriority(threadId) + increment));
 }
