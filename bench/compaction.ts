@@ -7,20 +7,24 @@
  *                  scattered order, so 10% of the records are live (the newest of their key).
  *   clean alone    one cleaner pass over the whole partition; MB/s of log read (input cleaned).
  *   key map        bytes the map allocates (log.cleaner.dedupe.buffer.size used) and the bytes its
- *                  entries actually fill (16 B per key).
+ *                  entries actually fill (16 B per key; the pass also holds 4 B per key of used
+ *                  slots and 8 B per key of sorted newest offsets).
  *   produce        appends of 16 KiB batches (encoded once, copied per append, as a broker
  *                  appends what clients sent), 32 in flight, to another partition of the same
- *                  process: first alone (baseline), then while the cleaner cleans another copy
- *                  of the partition, once in its worker thread (as the broker runs it) and once
- *                  in-process, and once in the worker capped by log.cleaner.io.max.bytes.per.second
- *                  (Kafka's knob for this trade: reads + writes, so ~2.1× the MB cleaned at 10%
- *                  live); records/s with the cleaner as a share of the baseline.
+ *                  process, while the cleaner cleans another copy of the partition: in its worker
+ *                  thread (as the broker runs it) at log.cleaner.thread.nice 0, at the default and
+ *                  at 19 (`COMPACTION_BENCH_NICE`, a comma list, replaces these), capped by
+ *                  log.cleaner.io.max.bytes.per.second (Kafka's knob for this trade: reads +
+ *                  writes, ~2.1× the MB cleaned at 10% live) at nice 0 and at the default, and
+ *                  in-process. Each run's baseline is produce alone just before it (the machine
+ *                  is shared: its load moves between runs); records/s as a share of it.
  *   clean + produce the cleaner's MB/s in those concurrent runs.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { definitionOf } from '../src/broker/config-values.js';
 import { encodeRecordBatch } from '../src/codec/record-batch.js';
 import { CleanerThread } from '../src/storage/cleaner/cleaner-worker.js';
 import { cleanLog, type CleanedSegmentsWriter } from '../src/storage/cleaner/log-cleaner.js';
@@ -107,51 +111,74 @@ async function timedClean(log: PartitionLog, map: OffsetMap, write?: CleanedSegm
 
 /** The capped run's cleaner I/O: about 110 MB/s of log cleaned (map pass + rewrite + 10% written). */
 const THROTTLE_IO_BYTES_PER_SECOND = 240 * MEGABYTE;
+/** log.cleaner.thread.nice's default. */
+const DEFAULT_NICE = definitionOf('log.cleaner.thread.nice').defaultValue as number;
+
+/** One cleaner run while producing: where it runs, at what nice increment, under what I/O cap. */
+interface ConcurrentRun {
+  name: string;
+  /** Null: in-process, on the event loop. */
+  niceIncrement: number | null;
+  maxIoBytesPerSecond: number;
+}
+
+function concurrentRuns(): ConcurrentRun[] {
+  const nices = (process.env.COMPACTION_BENCH_NICE ?? `0,${DEFAULT_NICE},19`).split(',').map(Number);
+  const capped = `log.cleaner.io.max.bytes.per.second=${THROTTLE_IO_BYTES_PER_SECOND / MEGABYTE} MB`;
+  return [
+    ...nices.map((nice) => ({ name: `worker thread, log.cleaner.thread.nice=${nice}`, niceIncrement: nice, maxIoBytesPerSecond: -1 })),
+    { name: `worker thread, log.cleaner.thread.nice=0, ${capped}`, niceIncrement: 0, maxIoBytesPerSecond: THROTTLE_IO_BYTES_PER_SECOND },
+    { name: `worker thread, log.cleaner.thread.nice=${DEFAULT_NICE}, ${capped}`, niceIncrement: DEFAULT_NICE, maxIoBytesPerSecond: THROTTLE_IO_BYTES_PER_SECOND },
+    { name: 'in-process', niceIncrement: null, maxIoBytesPerSecond: -1 },
+  ];
+}
 
 export async function runCompactionBench(options: { quick: boolean }): Promise<BenchResult[]> {
   const sizeMiB = Number(process.env.COMPACTION_BENCH_MB ?? (options.quick ? 64 : 1024));
   if (!Number.isFinite(sizeMiB) || sizeMiB <= 0) throw new Error(`COMPACTION_BENCH_MB must be a positive number of MiB, got ${process.env.COMPACTION_BENCH_MB}`);
   const root = mkdtempSync(join(tmpdir(), 'strata-bench-compaction-'));
   const results: BenchResult[] = [];
+  const runs = concurrentRuns();
+  const logs: PartitionLog[] = [];
   try {
-    progress(`writing four ${sizeMiB} MiB partitions (10% live keys)`);
+    progress(`writing ${runs.length + 1} ${sizeMiB} MiB partitions (10% live keys)`);
     const alone = await buildPartition(join(root, 'alone-0'), sizeMiB * MIB);
-    const inWorker = await buildPartition(join(root, 'worker-0'), sizeMiB * MIB);
-    const inWorkerThrottled = await buildPartition(join(root, 'worker-throttled-0'), sizeMiB * MIB);
-    const inProcess = await buildPartition(join(root, 'in-process-0'), sizeMiB * MIB);
-    const producedTo = await PartitionLog.open(join(root, 'produce-0'), { config: { ...CONFIG, compact: false } });
+    logs.push(alone);
+    for (let index = 0; index < runs.length; index++) logs.push(await buildPartition(join(root, `run-${index}`), sizeMiB * MIB));
     const map = new OffsetMap(MAP_BYTES);
-    const thread = CleanerThread.start();
-    if (thread === null) throw new Error('the cleaner worker is not built (run npm run build)');
 
     progress('cleaning alone (in-process)');
     const cleanedAlone = await timedClean(alone, map);
     results.push(result(`clean ${sizeMiB} MiB, 10% live keys (alone, in-process)`, cleanedAlone.throughput, null, null));
     results.push(
-      result(`key map: ${(map.memoryBytes / MIB).toFixed(0)} MiB allocated, ${((cleanedAlone.mapEntries * OFFSET_MAP_ENTRY_BYTES) / MIB).toFixed(1)} MiB used (${cleanedAlone.mapEntries.toLocaleString('en-US')} keys)`, { megabytesPerSecond: 0, recordsPerSecond: 0 }, null, null),
+      result(`key map: ${(map.memoryBytes / MIB).toFixed(0)} MiB allocated, ${((cleanedAlone.mapEntries * OFFSET_MAP_ENTRY_BYTES) / MIB).toFixed(1)} MiB used (${cleanedAlone.mapEntries.toLocaleString('en-US')} keys), + ${((cleanedAlone.mapEntries * 12) / MIB).toFixed(1)} MiB of slot and offset lists`, { megabytesPerSecond: 0, recordsPerSecond: 0 }, null, null),
     );
 
-    progress('producing alone (baseline)');
-    const baselineSeconds = options.quick ? 1 : 3;
-    const deadline = performance.now() + baselineSeconds * 1000;
-    const produceAlone = await produceUntil(producedTo, () => performance.now() > deadline);
-    results.push(result('produce, no cleaner (baseline)', produceAlone, null, null));
-
-    const throttled = `worker thread, log.cleaner.io.max.bytes.per.second=${THROTTLE_IO_BYTES_PER_SECOND / MEGABYTE} MB`;
-    for (const [where, log, write, maxIoBytesPerSecond] of [
-      ['worker thread', inWorker, (compactable, settings) => thread.write(compactable, settings, inWorker.segmentConfig, MAP_BYTES), -1],
-      [throttled, inWorkerThrottled, (compactable, settings) => thread.write(compactable, settings, inWorkerThrottled.segmentConfig, MAP_BYTES), THROTTLE_IO_BYTES_PER_SECOND],
-      ['in-process', inProcess, undefined, -1],
-    ] as const satisfies readonly (readonly [string, PartitionLog, CleanedSegmentsWriter | undefined, number])[]) {
-      progress(`producing while the cleaner runs (${where})`);
+    // Other processes share the machine: each concurrent run is compared with produce alone
+    // measured just before it, so a change of load between runs does not read as the cleaner's.
+    const baselineMs = (options.quick ? 1 : 2) * 1000;
+    for (const [index, run] of runs.entries()) {
+      const log = logs[index + 1]!;
+      const thread = run.niceIncrement === null ? null : CleanerThread.start(run.niceIncrement);
+      if (run.niceIncrement !== null && thread === null) throw new Error('the cleaner worker is not built (run npm run build)');
+      const write: CleanedSegmentsWriter | undefined = thread === null ? undefined : (compactable, settings) => thread.write(compactable, settings, log.segmentConfig, MAP_BYTES);
+      progress(`producing alone, then while the cleaner runs (${run.name})`);
+      // A fresh partition per run, removed after it: gigabytes of appends stay out of the page cache.
+      const producedDirectory = join(root, `produce-${index}`);
+      const producedTo = await PartitionLog.open(producedDirectory, { config: { ...CONFIG, compact: false } });
+      const deadline = performance.now() + baselineMs;
+      const produceAlone = await produceUntil(producedTo, () => performance.now() > deadline);
       let cleaning = true;
-      const [cleaned, produced] = await Promise.all([timedClean(log, map, write, maxIoBytesPerSecond).finally(() => (cleaning = false)), produceUntil(producedTo, () => !cleaning)]);
-      results.push(result(`produce while the cleaner runs (${where})`, produced, produceAlone, 'produce, no cleaner'));
-      results.push(result(`clean ${sizeMiB} MiB while producing (${where})`, cleaned.throughput, cleanedAlone.throughput, 'clean alone'));
+      const [cleaned, produced] = await Promise.all([timedClean(log, map, write, run.maxIoBytesPerSecond).finally(() => (cleaning = false)), produceUntil(producedTo, () => !cleaning)]);
+      await thread?.close();
+      await producedTo.close();
+      rmSync(producedDirectory, { recursive: true, force: true });
+      results.push(result(`produce alone, before the run below`, produceAlone, null, null));
+      results.push(result(`produce while the cleaner runs (${run.name})`, produced, produceAlone, 'produce alone'));
+      results.push(result(`clean ${sizeMiB} MiB while producing (${run.name})`, cleaned.throughput, cleanedAlone.throughput, 'clean alone'));
     }
-    await thread.close();
-    for (const log of [alone, inWorker, inWorkerThrottled, inProcess, producedTo]) await log.close();
   } finally {
+    for (const log of logs) await log.close();
     rmSync(root, { recursive: true, force: true });
   }
   return results;

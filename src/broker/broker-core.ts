@@ -95,6 +95,7 @@ export class BrokerCore {
       mapBytes: effectiveValue('log.cleaner.dedupe.buffer.size', config) as number,
       backoffMs: effectiveValue('log.cleaner.backoff.ms', config) as number,
       maxIoBytesPerSecond: effectiveValue('log.cleaner.io.max.bytes.per.second', config) as number,
+      threadNice: effectiveValue('log.cleaner.thread.nice', config) as number,
       // The worker reads and writes with node:fs directly: with injected storage I/O (fault and
       // crash tests) the cleaner runs in-process through it, so crash models cover its writes too.
       useWorker: !injectedIo,

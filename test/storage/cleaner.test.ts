@@ -107,6 +107,25 @@ describe('log cleaner', () => {
     await log.close();
   });
 
+  it('cleans segments larger than its read chunk: batches across chunk ends and one batch larger than a chunk', async () => {
+    // The cleaner reads 4 MiB at a time; batches of uneven sizes end anywhere in a chunk.
+    const log = await PartitionLog.open(tempDir(), { config: { ...CONFIG, segmentBytes: 32 * 1024 * 1024, indexIntervalBytes: 4096, maxMessageBytes: 8 * 1024 * 1024 } });
+    let index = 0;
+    for (; index < 700; index++) {
+      await log.append(batch(Array.from({ length: 3 }, (_, record) => ({ key: `k${(index * 3 + record) % 97}`, value: `${index}:${'v'.repeat(1000 + ((index * 7919) % 9000))}` })), T0 + index));
+      if (index === 400) await log.append(batch([{ key: 'huge', value: 'h'.repeat(5 * 1024 * 1024) }], T0 + index));
+    }
+    await log.roll();
+    expect(log.segmentInfos()[0]!.sizeBytes).toBeGreaterThan(12 * 1024 * 1024);
+    const before = await readAll(log);
+    const result = await clean(log);
+    expect(result.recordsRead).toBe(before.length);
+    const after = await readAll(log);
+    expect(after).toEqual([...newestByKey(before).values()].sort((a, b) => a.offset - b.offset));
+    expect(after.some((record) => record.key === 'huge' && record.value!.length === 5 * 1024 * 1024)).toBe(true);
+    await log.close();
+  });
+
   it('log.cleaner.io.max.bytes.per.second holds a pass to the rate (reads + writes), and the result is the same', async () => {
     const log = await PartitionLog.open(tempDir(), { config: { ...CONFIG, segmentBytes: 64 * 1024 } });
     const value = 'x'.repeat(900);

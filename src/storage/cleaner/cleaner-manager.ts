@@ -35,6 +35,8 @@ export interface CleanerManagerOptions {
    * and fetches; in-process when false or when the compiled worker is not available.
    */
   useWorker?: boolean;
+  /** log.cleaner.thread.nice: added to the worker thread's nice value, 0–19 (default 0). */
+  threadNice?: number;
   nowMs?: () => number;
   onPass?: (log: PartitionLog, result: CleanResult, durationMs: number) => void;
   onError?: (log: PartitionLog, error: unknown) => void;
@@ -104,7 +106,7 @@ export class CleanerManager {
 
   private async runPass(log: PartitionLog): Promise<CleanResult | null> {
     if (this.stopping) return null;
-    if (this.thread === undefined) this.thread = this.options.useWorker === true ? CleanerThread.start() : null;
+    if (this.thread === undefined) this.thread = this.options.useWorker === true ? CleanerThread.start(this.options.threadNice ?? 0) : null;
     const thread = this.thread;
     // The worker has its own key map; this one is only allocated for in-process passes.
     const map = thread === null ? (this.map ??= new OffsetMap(this.options.mapBytes)) : new OffsetMap(32);

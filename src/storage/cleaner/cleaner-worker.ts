@@ -4,7 +4,13 @@
  * their thread while a partition is cleaned. The swap into the log stays on the main thread
  * (PartitionLog.swapInCleaned). Nothing on disk of its own: the files are ./segment-swap.ts's.
  *
- * Messages: main → worker  { type: 'clean', id, request } | { type: 'stop' }
+ * The worker does its file I/O synchronously on its own thread (./sync-file-io.ts), not on the
+ * libuv pool the event loop's appends use, and first lowers its own CPU priority by
+ * log.cleaner.thread.nice (./thread-priority.ts): when both want the CPU, the event loop wins and
+ * the cleaner takes what is left. A stop request is a flag in shared memory, seen between chunks
+ * even though the worker's event loop is busy with the pass.
+ *
+ * Messages: main → worker  { type: 'clean', id, request }
  *           worker → main  { id, cleaned } | { id, error: { name, message, code } }
  * `CleanerThread` is the main-thread side. The worker needs the compiled file next to this one
  * (dist/); when it is missing (tests run the TypeScript sources) the cleaner runs in-process.
@@ -12,12 +18,13 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { nodeFileIO } from '../file-io.js';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Segment, type SegmentConfig } from '../segment.js';
 import { StorageError, type StorageErrorCode } from '../storage-error.js';
 import { CleanerStoppedError, writeCleanedSegments, type CleanedSegments, type CompactableSegment, type RewriteSettings } from './log-cleaner.js';
 import { OffsetMap } from './offset-map.js';
+import { syncFileIO } from './sync-file-io.js';
+import { lowerThreadPriority } from './thread-priority.js';
 
 interface CleanRequest {
   segments: { baseOffset: number; endOffset: number }[];
@@ -26,27 +33,42 @@ interface CleanRequest {
   mapBytes: number;
 }
 
+/** What the worker is started with. */
+interface WorkerSettings {
+  role: typeof WORKER_ROLE;
+  /** log.cleaner.thread.nice: added to the worker thread's nice value (0: unchanged). */
+  niceIncrement: number;
+  /** One Int32: 1 once the main thread asked the pass in progress to stop. */
+  stopFlag: SharedArrayBuffer;
+}
+
 type Reply = { id: number; cleaned: CleanedSegments } | { id: number; error: { name: string; message: string; code?: string } };
 
 const WORKER_FILE = new URL('./cleaner-worker.js', import.meta.url);
+/** Marks the worker started by CleanerThread (this module may be loaded by other workers too). */
+const WORKER_ROLE = 'strata-cleaner';
 
 /** Main-thread side: one worker, one request at a time (the manager runs one pass at a time). */
 export class CleanerThread {
   private readonly worker: Worker;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (cleaned: CleanedSegments) => void; reject: (error: Error) => void }>();
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
 
-  private constructor() {
-    this.worker = new Worker(WORKER_FILE);
+  private constructor(niceIncrement: number) {
+    this.worker = new Worker(WORKER_FILE, { workerData: { role: WORKER_ROLE, niceIncrement, stopFlag: this.stopFlag.buffer } satisfies WorkerSettings });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.settle(reply));
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', () => this.failAll(new Error('the cleaner worker exited')));
   }
 
-  /** A worker thread, or null when the compiled worker file is not there (running from sources). */
-  static start(): CleanerThread | null {
-    return existsSync(fileURLToPath(WORKER_FILE)) ? new CleanerThread() : null;
+  /**
+   * A worker thread whose nice value is `niceIncrement` (log.cleaner.thread.nice, 0–19) above the
+   * starting thread's, or null when the compiled worker file is not there (running from sources).
+   */
+  static start(niceIncrement = 0): CleanerThread | null {
+    return existsSync(fileURLToPath(WORKER_FILE)) ? new CleanerThread(niceIncrement) : null;
   }
 
   write(compactable: readonly CompactableSegment[], settings: RewriteSettings, segmentConfig: SegmentConfig, mapBytes: number): Promise<CleanedSegments> {
@@ -60,7 +82,7 @@ export class CleanerThread {
 
   /** Asks the pass in progress to stop at its next chunk. */
   stop(): void {
-    this.worker.postMessage({ type: 'stop' });
+    Atomics.store(this.stopFlag, 0, 1);
   }
 
   async close(): Promise<void> {
@@ -91,17 +113,15 @@ function errorFrom(error: { name: string; message: string; code?: string }): Err
 }
 
 /** Worker side. */
-function serveRequests(port: NonNullable<typeof parentPort>): void {
+function serveRequests(port: NonNullable<typeof parentPort>, settings: WorkerSettings): void {
+  lowerThreadPriority(settings.niceIncrement);
+  const stopFlag = new Int32Array(settings.stopFlag);
+  const shouldStop = () => Atomics.load(stopFlag, 0) === 1;
   let map: OffsetMap | null = null;
-  let stopping = false;
-  port.on('message', (message: { type: 'stop' } | { type: 'clean'; id: number; request: CleanRequest }) => {
-    if (message.type === 'stop') {
-      stopping = true;
-      return;
-    }
+  port.on('message', (message: { type: 'clean'; id: number; request: CleanRequest }) => {
     const { id, request } = message;
     if (map === null || map.memoryBytes !== request.mapBytes) map = new OffsetMap(request.mapBytes);
-    clean(request, map, () => stopping).then(
+    clean(request, map, shouldStop).then(
       (cleaned) => port.postMessage({ id, cleaned } satisfies Reply),
       (error: unknown) => {
         const { name, message: text, code } = error as { name?: string; message?: string; code?: string };
@@ -114,13 +134,13 @@ function serveRequests(port: NonNullable<typeof parentPort>): void {
 async function clean(request: CleanRequest, map: OffsetMap, shouldStop: () => boolean): Promise<CleanedSegments> {
   const { directory } = request.settings;
   const compactable = await Promise.all(
-    request.segments.map(async ({ baseOffset, endOffset }) => ({ segment: await Segment.openSealed(directory, baseOffset, request.segmentConfig, nodeFileIO), endOffset })),
+    request.segments.map(async ({ baseOffset, endOffset }) => ({ segment: await Segment.openSealed(directory, baseOffset, request.segmentConfig, syncFileIO), endOffset })),
   );
   try {
-    return await writeCleanedSegments(compactable, request.settings, { map, io: nodeFileIO, shouldStop });
+    return await writeCleanedSegments(compactable, request.settings, { map, io: syncFileIO, shouldStop });
   } finally {
     for (const { segment } of compactable) await segment.close(false).catch(() => undefined);
   }
 }
 
-if (!isMainThread && parentPort !== null) serveRequests(parentPort);
+if (!isMainThread && parentPort !== null && (workerData as Partial<WorkerSettings> | null)?.role === WORKER_ROLE) serveRequests(parentPort, workerData as WorkerSettings);

@@ -19,15 +19,20 @@
  *    Control batches are copied. The active segment is never read nor written.
  * 3. Swap: PartitionLog.swapInCleaned, in the log's queue; then firstDirtyOffset = mapEnd.
  *
- * Every batch read is CRC-checked and decoded: corrupt bytes fail the pass (nothing is swapped).
+ * Every batch is CRC-checked and decoded once per pass, corrupt bytes failing the pass (nothing is
+ * swapped): the mapped section [firstDirty, mapEnd) by the map pass, after which the rewrite keeps
+ * its records by offset (the map's newest offsets, sorted: no key is hashed again, and a batch
+ * holding none of them is not walked); every other batch by the rewrite, which looks each key up.
+ * In the cleaner worker the reads, writes and fsyncs run synchronously on the worker's own thread.
  */
 
 import { CodecError } from '../../codec/codec-error.js';
 import { crc32c } from '../../codec/crc32c.js';
 import { readInt64, writeInt64 } from '../../codec/byte-reader.js';
-import { compress, compressionName } from '../../codec/compression.js';
+import { compress, compressionName, decompress } from '../../codec/compression.js';
 import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, baseOffsetAt, batchSizeAt, compressionIdOf, CRC_START, Field, lastOffsetAt, maxTimestampAt } from '../../codec/record-batch-header.js';
 import { walkRawRecords } from '../../codec/record-batch.js';
+import { RecordCursor } from '../../codec/record.js';
 import type { FileIO, StorageFile } from '../file-io.js';
 import type { PartitionLog } from '../partition-log.js';
 import { MAX_RELATIVE_OFFSET, type Segment } from '../segment.js';
@@ -122,7 +127,7 @@ export async function writeCleanedSegments(
   const mapEnd = await buildOffsetMap(compactable, settings.firstDirtyOffset, throttled);
   stats.mapEntries = options.map.size;
   const rewrite = compactable.filter(({ segment }) => segment.baseOffset < mapEnd);
-  const context: RewriteContext = { map: options.map, mapEnd, tombstoneHorizonMs: settings.tombstoneHorizonMs, stats };
+  const context: RewriteContext = { map: options.map, firstDirty: settings.firstDirtyOffset, mapEnd, newestOffsets: options.map.newestOffsets(), nextNewest: 0, tombstoneHorizonMs: settings.tombstoneHorizonMs, stats };
   const groups: CleanedGroup[] = [];
   try {
     for (const group of groupSegments(rewrite, settings.segmentBytes)) {
@@ -239,7 +244,12 @@ function groupSegments(segments: readonly CompactableSegment[], maxBytes: number
 
 interface RewriteContext {
   map: OffsetMap;
+  firstDirty: number;
   mapEnd: number;
+  /** map.newestOffsets(): the offsets in [firstDirty, mapEnd) that are the newest of their key. */
+  newestOffsets: Float64Array;
+  /** Index in newestOffsets of the first one not passed yet (batches are visited in offset order). */
+  nextNewest: number;
   tombstoneHorizonMs: number;
   stats: CleanedSegments['stats'];
 }
@@ -272,36 +282,97 @@ async function writeCleaned(group: readonly Segment[], path: string, context: Re
   return changed;
 }
 
+/** The records of a batch to keep: byte ranges of `records` (the batch, or its decompressed records). */
+interface Selection {
+  records: Buffer;
+  kept: [number, number][];
+  recordCount: number;
+  maxTimestamp: number;
+}
+
 /** The batch to keep in place of `batch` (itself, a rebuilt one, or an empty one), or null to drop it. */
 function cleanBatch(batch: Buffer, context: RewriteContext, isLastBatch: boolean): Buffer | null {
   const attributes = batch.readInt16BE(Field.attributes);
   if ((attributes & Attribute.control) !== 0) return batch;
   const baseOffset = baseOffsetAt(batch, 0);
-  const baseTimestamp = readInt64(batch, Field.baseTimestamp);
-  const logAppendTime = (attributes & Attribute.logAppendTime) !== 0;
-  const { map, mapEnd, tombstoneHorizonMs } = context;
-  const kept: [number, number][] = [];
-  let records: Buffer = batch;
-  let recordCount = 0;
-  let maxTimestamp = -1;
-  walkRawRecords(batch, (cursor, bytes, start, end) => {
-    records = bytes;
-    recordCount++;
-    const offset = baseOffset + cursor.offsetDelta;
-    const timestamp = logAppendTime ? maxTimestampAt(batch, 0) : baseTimestamp + cursor.timestampDelta;
-    if (cursor.keyLength < 0) return; // no key: not kept (a compacted topic refuses them at produce)
-    if (offset < mapEnd) {
-      if (map.getRange(bytes, cursor.keyStart, cursor.keyLength) > offset) return; // a newer record of this key exists
-      if (cursor.valueLength < 0 && timestamp <= tombstoneHorizonMs) return; // an expired tombstone
-    }
-    kept.push([start, end]);
-    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
-  });
+  const mapped = baseOffset >= context.firstDirty && lastOffsetAt(batch, 0) < context.mapEnd;
+  const { records, kept, recordCount, maxTimestamp } = mapped ? selectNewest(batch, context) : selectByKeyMap(batch, context);
   context.stats.recordsRead += recordCount;
   context.stats.recordsKept += kept.length;
   if (kept.length === recordCount) return batch;
   if (kept.length === 0) return isLastBatch ? emptyBatchLike(batch) : null;
-  return rebuiltBatch(batch, records, kept, logAppendTime ? maxTimestampAt(batch, 0) : maxTimestamp);
+  return rebuiltBatch(batch, records, kept, (attributes & Attribute.logAppendTime) !== 0 ? maxTimestampAt(batch, 0) : maxTimestamp);
+}
+
+/** Whether a record stays once it is known to be the newest of its key: not if an expired tombstone. */
+function isLiveNewest(valueLength: number, timestamp: number, context: RewriteContext): boolean {
+  return valueLength >= 0 || timestamp > context.tombstoneHorizonMs;
+}
+
+/**
+ * Selection for a batch outside the mapped section (cleaned before, or at or past mapEnd): CRC
+ * checked and walked here, each key looked up in the map. A record stays if it has a key and,
+ * below mapEnd, no newer record of its key exists and it is not an expired tombstone.
+ */
+function selectByKeyMap(batch: Buffer, context: RewriteContext): Selection {
+  const baseOffset = baseOffsetAt(batch, 0);
+  const baseTimestamp = readInt64(batch, Field.baseTimestamp);
+  const logAppendTime = (batch.readInt16BE(Field.attributes) & Attribute.logAppendTime) !== 0;
+  const { map, mapEnd } = context;
+  const selection: Selection = { records: batch, kept: [], recordCount: 0, maxTimestamp: -1 };
+  walkRawRecords(batch, (cursor, bytes, start, end) => {
+    selection.records = bytes;
+    selection.recordCount++;
+    const offset = baseOffset + cursor.offsetDelta;
+    const timestamp = logAppendTime ? maxTimestampAt(batch, 0) : baseTimestamp + cursor.timestampDelta;
+    if (cursor.keyLength < 0) return; // no key: not kept (a compacted topic refuses them at produce)
+    if (offset < mapEnd && (map.getRange(bytes, cursor.keyStart, cursor.keyLength) > offset || !isLiveNewest(cursor.valueLength, timestamp, context))) return;
+    selection.kept.push([start, end]);
+    if (timestamp > selection.maxTimestamp) selection.maxTimestamp = timestamp;
+  });
+  return selection;
+}
+
+/**
+ * Selection for a batch of the mapped section [firstDirty, mapEnd), which the map pass has just
+ * CRC-checked and walked: a record stays if its offset is the newest of its key (one of
+ * context.newestOffsets, met in ascending order as batches are) and it is not an expired
+ * tombstone. No key is hashed again, and a batch holding none of those offsets is not walked at all.
+ */
+function selectNewest(batch: Buffer, context: RewriteContext): Selection {
+  const { newestOffsets } = context;
+  const baseOffset = baseOffsetAt(batch, 0);
+  const recordCount = batch.readInt32BE(Field.recordCount);
+  const selection: Selection = { records: batch, kept: [], recordCount, maxTimestamp: -1 };
+  let next = context.nextNewest;
+  while (next < newestOffsets.length && newestOffsets[next]! < baseOffset) next++;
+  context.nextNewest = next;
+  if (recordCount === 0 || next === newestOffsets.length || newestOffsets[next]! > lastOffsetAt(batch, 0)) return selection;
+  const attributes = batch.readInt16BE(Field.attributes);
+  const logAppendTime = (attributes & Attribute.logAppendTime) !== 0;
+  const baseTimestamp = readInt64(batch, Field.baseTimestamp);
+  const codec = compressionName(compressionIdOf(attributes));
+  const records = codec === 'none' ? batch : decompress(codec, batch.subarray(BATCH_HEADER_BYTES));
+  const cursor = new RecordCursor(records, codec === 'none' ? BATCH_HEADER_BYTES : 0);
+  for (let index = 0; index < recordCount; index++) {
+    const start = cursor.reader.position;
+    cursor.next();
+    const offset = baseOffset + cursor.offsetDelta;
+    if (newestOffsets[next] !== offset) {
+      if (newestOffsets[next]! < offset) throw new CodecError('INVALID_RECORD', `no record at offset ${newestOffsets[next]}, which the key map pass found in this batch`);
+      continue;
+    }
+    next++;
+    const timestamp = logAppendTime ? maxTimestampAt(batch, 0) : baseTimestamp + cursor.timestampDelta;
+    if (!isLiveNewest(cursor.valueLength, timestamp, context)) continue;
+    selection.kept.push([start, cursor.reader.position]);
+    if (timestamp > selection.maxTimestamp) selection.maxTimestamp = timestamp;
+  }
+  const lastOffset = lastOffsetAt(batch, 0);
+  if (next < newestOffsets.length && newestOffsets[next]! <= lastOffset) throw new CodecError('INVALID_RECORD', `no record at offset ${newestOffsets[next]}, which the key map pass found in this batch`);
+  selection.records = records;
+  context.nextNewest = next;
+  return selection;
 }
 
 /**
@@ -337,48 +408,64 @@ export function emptyBatchLike(batch: Buffer): Buffer {
 
 /**
  * Calls `visit` with every whole batch of a sealed segment (a view, valid during the call) and its
- * position, reading ahead one chunk while the current one is processed; stops when `visit`
- * returns false. `afterChunk` runs between chunks (the writer drains there).
+ * position; stops when `visit` returns false. Each read starts at a batch boundary (the partial
+ * batch at a chunk's end is read again with the next chunk, so no bytes are copied), and the next
+ * chunk is read while this one is visited. `afterChunk` runs between chunks (the writer drains there).
  */
 async function forEachBatch(segment: Segment, options: Pick<CleanOptions, 'shouldStop'> & Throttled, visit: (batch: Buffer, position: number) => boolean, afterChunk: () => Promise<void> = async () => undefined): Promise<void> {
   const endPosition = segment.sizeBytes;
-  let readPosition = 0;
-  const readNext = (): Promise<Buffer> => {
-    const length = Math.min(READ_CHUNK_BYTES, endPosition - readPosition);
-    const read = segment.readAt(readPosition, length);
+  const readFrom = (position: number, minimumBytes: number): Promise<Buffer> | null => {
+    if (position >= endPosition) return null;
+    const read = segment.readAt(position, Math.min(Math.max(READ_CHUNK_BYTES, minimumBytes), endPosition - position));
     read.catch(() => undefined); // awaited below, or abandoned when the walk stops early
-    readPosition += length;
     return read;
   };
-  let pending: Promise<Buffer> | null = endPosition > 0 ? readNext() : null;
-  let carry: Buffer | null = null;
-  let bufferPosition = 0;
+  let position = 0;
+  let pending = readFrom(0, 0);
   while (pending !== null) {
     if (options.shouldStop?.()) throw new CleanerStoppedError('the cleaner is stopping');
     const chunk = await pending;
-    pending = readPosition < endPosition ? readNext() : null;
-    const buffer: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
-    let offset = 0;
-    while (offset + BATCH_HEADER_BYTES <= buffer.length) {
-      const sizeBytes = batchSizeAt(buffer, offset);
-      if (sizeBytes < BATCH_HEADER_BYTES) throw segment.corruption(bufferPosition + offset, `batch size ${sizeBytes}`);
-      if (offset + sizeBytes > buffer.length) break;
+    const wholeBytes = wholeBatchBytes(segment, chunk, position);
+    if (wholeBytes === 0) {
+      // One batch larger than a chunk: read it whole.
+      pending = readFrom(position, batchSizeAt(chunk, 0));
+      continue;
+    }
+    pending = readFrom(position + wholeBytes, 0);
+    for (let offset = 0; offset < wholeBytes; ) {
+      const batch = chunk.subarray(offset, offset + batchSizeAt(chunk, offset));
       let goOn: boolean;
       try {
-        goOn = visit(buffer.subarray(offset, offset + sizeBytes), bufferPosition + offset);
+        goOn = visit(batch, position + offset);
       } catch (error) {
-        if (error instanceof CodecError) throw segment.corruption(bufferPosition + offset, error.message);
+        if (error instanceof CodecError) throw segment.corruption(position + offset, error.message);
         throw error;
       }
       if (!goOn) return;
-      offset += sizeBytes;
+      offset += batch.length;
     }
-    carry = offset < buffer.length ? buffer.subarray(offset) : null;
-    bufferPosition += offset;
+    position += wholeBytes;
     await afterChunk();
     await options.throttler.account(chunk.length);
   }
-  if (carry !== null) throw segment.corruption(bufferPosition, 'a batch runs past the end of the segment');
+}
+
+/**
+ * Bytes of `chunk` (read at `position` of `segment`) taken by whole batches; 0 when its first
+ * batch runs past the chunk, which must then be shorter than that batch's size and end inside the
+ * segment (else the segment is corrupt).
+ */
+function wholeBatchBytes(segment: Segment, chunk: Buffer, position: number): number {
+  const chunkEnd = position + chunk.length;
+  let offset = 0;
+  while (offset + BATCH_LENGTH_PREFIX_BYTES <= chunk.length) {
+    const sizeBytes = batchSizeAt(chunk, offset);
+    if (sizeBytes < BATCH_HEADER_BYTES || position + offset + sizeBytes > segment.sizeBytes) throw segment.corruption(position + offset, `batch size ${sizeBytes} does not fit the segment`);
+    if (offset + sizeBytes > chunk.length) break;
+    offset += sizeBytes;
+  }
+  if (offset === 0 && chunkEnd === segment.sizeBytes) throw segment.corruption(position, 'a batch runs past the end of the segment');
+  return offset;
 }
 
 /** Appends batches to the cleaned file through one buffer of pending writes. */

@@ -8,7 +8,9 @@
  * with n keys in a pass the chance is about n² / 2⁶⁵ (10⁻⁵ for 10⁷ keys). Open addressing with
  * linear probing, filled to at most `MAX_LOAD_FACTOR` (Kafka's log.cleaner.io.buffer.load.factor);
  * when full, put() refuses new keys and the cleaner ends the pass there (the rest waits for the
- * next pass).
+ * next pass). A slot's hash and offset lie side by side (one cache line per probe). Besides the
+ * table, a list of the slots in use (4 bytes per key) lets clear() and newestOffsets() take time
+ * per key rather than per slot: a small pass does not pay for a large map.
  */
 
 import { assert } from '../storage-error.js';
@@ -18,13 +20,19 @@ const MAX_LOAD_FACTOR = 0.9;
 const EMPTY = -1;
 const SEED_LOW = 0x9747b28c;
 const SEED_HIGH = 0x2545f491;
+const INITIAL_USED_SLOTS = 16;
 
 export class OffsetMap {
-  /** Two u32 hash halves per slot. */
+  /**
+   * The slots, 16 bytes each so that a probe touches one cache line: words 4·slot and 4·slot + 1
+   * of `hashes` are the two u32 hash halves, element 2·slot + 1 of `offsets` (same memory) the
+   * newest offset, EMPTY for a free slot.
+   */
   private readonly hashes: Uint32Array;
-  /** Newest offset per slot; EMPTY for a free slot. */
   private readonly offsets: Float64Array;
   private readonly slots: number;
+  /** The slots in use, first `entryCount` of them (grown by doubling): clear() and newestOffsets() visit only those. */
+  private usedSlots = new Int32Array(INITIAL_USED_SLOTS);
   private entryCount = 0;
   /** Entries accepted before put() refuses new keys. */
   readonly maxEntries: number;
@@ -33,8 +41,9 @@ export class OffsetMap {
     this.slots = Math.floor(memoryBytes / OFFSET_MAP_ENTRY_BYTES);
     assert(this.slots >= 2, `an offset map needs at least ${2 * OFFSET_MAP_ENTRY_BYTES} bytes, got ${memoryBytes}`);
     this.maxEntries = Math.max(1, Math.floor(this.slots * MAX_LOAD_FACTOR));
-    this.hashes = new Uint32Array(this.slots * 2);
-    this.offsets = new Float64Array(this.slots).fill(EMPTY);
+    const table = new ArrayBuffer(this.slots * OFFSET_MAP_ENTRY_BYTES);
+    this.hashes = new Uint32Array(table);
+    this.offsets = new Float64Array(table).fill(EMPTY);
   }
 
   get size(): number {
@@ -45,8 +54,13 @@ export class OffsetMap {
     return this.entryCount >= this.maxEntries;
   }
 
+  /** Bytes of the list of used slots (4 per slot, grown as keys come): memory besides memoryBytes. */
+  get usedSlotsBytes(): number {
+    return this.usedSlots.byteLength;
+  }
+
   clear(): void {
-    this.offsets.fill(EMPTY);
+    for (let index = 0; index < this.entryCount; index++) this.offsets[this.usedSlots[index]! * 2 + 1] = EMPTY;
     this.entryCount = 0;
   }
 
@@ -60,13 +74,13 @@ export class OffsetMap {
     const low = murmur3(bytes, SEED_LOW, start, start + length);
     const high = murmur3(bytes, SEED_HIGH, start, start + length);
     const slot = this.find(low, high);
-    if (this.offsets[slot] === EMPTY) {
+    if (this.offsets[slot * 2 + 1] === EMPTY) {
       if (this.isFull) return false;
-      this.hashes[slot * 2] = low;
-      this.hashes[slot * 2 + 1] = high;
-      this.entryCount++;
+      this.hashes[slot * 4] = low;
+      this.hashes[slot * 4 + 1] = high;
+      this.addUsed(slot);
     }
-    this.offsets[slot] = offset;
+    this.offsets[slot * 2 + 1] = offset;
     return true;
   }
 
@@ -77,7 +91,26 @@ export class OffsetMap {
 
   /** get() for the key at [start, start + length) of `bytes`. */
   getRange(bytes: Buffer, start: number, length: number): number {
-    return this.offsets[this.find(murmur3(bytes, SEED_LOW, start, start + length), murmur3(bytes, SEED_HIGH, start, start + length))]!;
+    return this.offsets[this.find(murmur3(bytes, SEED_LOW, start, start + length), murmur3(bytes, SEED_HIGH, start, start + length)) * 2 + 1]!;
+  }
+
+  /**
+   * The newest offset of every key, ascending (8 bytes per key, allocated per call): the offsets
+   * of the records the map says to keep.
+   */
+  newestOffsets(): Float64Array {
+    const newest = new Float64Array(this.entryCount);
+    for (let index = 0; index < this.entryCount; index++) newest[index] = this.offsets[this.usedSlots[index]! * 2 + 1]!;
+    return newest.sort();
+  }
+
+  private addUsed(slot: number): void {
+    if (this.entryCount === this.usedSlots.length) {
+      const grown = new Int32Array(Math.min(this.maxEntries, this.usedSlots.length * 2));
+      grown.set(this.usedSlots);
+      this.usedSlots = grown;
+    }
+    this.usedSlots[this.entryCount++] = slot;
   }
 
   /** The slot holding this hash, or the free slot where it would go (there always is one: load < 1). */
@@ -85,7 +118,7 @@ export class OffsetMap {
     let slot = (low ^ Math.imul(high, 0x85ebca6b)) >>> 0;
     slot %= this.slots;
     for (;;) {
-      if (this.offsets[slot] === EMPTY || (this.hashes[slot * 2] === low && this.hashes[slot * 2 + 1] === high)) return slot;
+      if (this.offsets[slot * 2 + 1] === EMPTY || (this.hashes[slot * 4] === low && this.hashes[slot * 4 + 1] === high)) return slot;
       slot = slot + 1 === this.slots ? 0 : slot + 1;
     }
   }
