@@ -205,7 +205,10 @@ export class BrokerCore {
       const checked = !options.trusted || logAppendTime;
       if (checked) this.checkRecords(batch, stampedMs, options.trusted === true);
       if (String(this.topics.configValue(topic, 'cleanup.policy')).includes('compact')) checkKeys(topic, batch);
-      const { result, duplicate } = this.appendIdempotently(topic, partition, batch, (onFailed) => log.append(batch, { frameChecked: checked, onFailed }));
+      // A trusted batch's CRC was computed by this process's encoder a moment ago: the log need not
+      // compute it again (a batch from the wire was just checked record by record above).
+      const frameChecked = checked || options.trusted === true;
+      const { result, duplicate } = this.appendIdempotently(topic, partition, batch, (onFailed) => log.append(batch, { frameChecked, onFailed }));
       const offsets = await result;
       // Readable as soon as it is written: wake long polls before waiting for the fsync.
       if (!duplicate) {
