@@ -46,7 +46,7 @@ export const CONFIG_DEFINITIONS = [
   { name: 'log.cleaner.enable', scope: 'broker', type: 'boolean', defaultValue: true, doc: 'run the log cleaner (compaction) for topics whose cleanup.policy includes compact' },
   { name: 'log.cleaner.dedupe.buffer.size', scope: 'broker', type: 'long', defaultValue: 128 * 1024 * 1024, min: 1024, max: 2 ** 40, doc: 'bytes of the cleaner key map (16-byte entries); a larger dirty section is cleaned in passes' },
   { name: 'log.cleaner.io.max.bytes.per.second', scope: 'broker', type: 'long', defaultValue: -1, min: -1, doc: 'cap on the cleaner\'s read plus write bytes per second, leaving disk and CPU to producers (-1: no cap)' },
-  { name: 'log.cleaner.thread.nice', scope: 'broker', type: 'int', defaultValue: 10, min: 0, max: 19, doc: 'added to the nice value of the cleaner\'s worker thread (Linux; not in Kafka), so appends and fetches get the CPU first (0: same priority)' },
+  { name: 'log.cleaner.thread.nice', scope: 'broker', type: 'int', defaultValue: 19, min: 0, max: 19, doc: 'added to the nice value of the cleaner\'s worker thread (Linux; not in Kafka), so appends and fetches get the CPU first (0: same priority)' },
   { name: 'log.cleaner.backoff.ms', scope: 'broker', type: 'long', defaultValue: 15_000, min: 1, doc: 'how long the cleaner sleeps when no partition is dirty enough' },
   { name: 'offsets.topic.num.partitions', scope: 'broker', type: 'int', defaultValue: 50, min: 1, max: 1000, doc: 'partitions of __consumer_offsets (fixed once created)' },
   { name: 'group.initial.rebalance.delay.ms', scope: 'broker', type: 'int', defaultValue: 3000, min: 0, max: INT_MAX, doc: 'wait this long for more members before the first rebalance of an empty group' },
