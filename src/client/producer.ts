@@ -19,7 +19,7 @@
  */
 
 import { RecordBatchBuilder } from '../codec/record-batch-builder.js';
-import type { RecordBytes, RecordHeaderInput } from '../codec/record.js';
+import { byteLength, type RecordBytes, type RecordHeaderInput } from '../codec/record.js';
 import type { CompressionName } from '../codec/compression.js';
 import { BrokerError } from '../broker/broker-error.js';
 import type { Acks, BrokerCore } from '../broker/broker-core.js';
@@ -85,24 +85,17 @@ function invalid(message: string): ClientError {
   return new ClientError('INVALID_ARGUMENT', message);
 }
 
-/** Byte length of a key, value or header value (0 for null); throws for anything else. */
-function bytesLength(bytes: unknown, what: string): number {
-  if (bytes === null || bytes === undefined) return 0;
-  if (typeof bytes === 'string') return Buffer.byteLength(bytes, 'utf8');
-  if (bytes instanceof Uint8Array) return bytes.length;
+/** Throws unless `bytes` is a Buffer, a string or null (a key, value or header value). */
+function checkBytes(bytes: unknown, what: string): void {
+  if (bytes === null || bytes === undefined || typeof bytes === 'string' || bytes instanceof Uint8Array) return;
   throw invalid(`record ${what} must be a Buffer, a string or null, got ${typeof bytes}`);
 }
 
 /** What a record counts against bufferMemoryBytes (its header keys by UTF-16 length, close enough). */
 function accountedBytes(key: Buffer | null, value: RecordBytes, headers: readonly RecordHeaderInput[] | undefined): number {
-  let sizeBytes = RECORD_OVERHEAD_BYTES + (key === null ? 0 : key.length) + valueBytes(value);
-  if (headers !== undefined) for (const header of headers) sizeBytes += header.key.length + valueBytes(header.value);
+  let sizeBytes = RECORD_OVERHEAD_BYTES + (key === null ? 0 : key.length) + Math.max(0, byteLength(value));
+  if (headers !== undefined) for (const header of headers) sizeBytes += header.key.length + Math.max(0, byteLength(header.value));
   return sizeBytes;
-}
-
-function valueBytes(bytes: RecordBytes): number {
-  if (bytes === null) return 0;
-  return typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
 }
 
 /** The headers as a checked list (the object form converted; undefined values as null). */
@@ -111,7 +104,7 @@ function headersOf(headers: NonNullable<ProducerRecord['headers']>): readonly Re
   let hasUndefined = false;
   for (const header of list) {
     if (typeof header.key !== 'string') throw invalid(`record header keys must be strings, got ${typeof header.key}`);
-    bytesLength(header.value, 'header value');
+    checkBytes(header.value, 'header value');
     if (header.value === undefined) hasUndefined = true;
   }
   return hasUndefined ? list.map((header) => ({ key: header.key, value: header.value ?? null })) : list;
@@ -362,7 +355,7 @@ export class Producer {
       if (typeof key === 'string') (keyBytes ??= [])[index] = keyBuffer = Buffer.from(key);
       else if (key === null || key instanceof Uint8Array) keyBuffer = key as Buffer | null;
       else throw invalid(`record key must be a Buffer, a string or null, got ${typeof key}`);
-      bytesLength(record.value, 'value');
+      checkBytes(record.value, 'value');
       if (record.timestamp !== undefined) {
         if (!Number.isSafeInteger(record.timestamp) || record.timestamp < 0) throw invalid(`record timestamp ${record.timestamp} is not a non-negative integer number of milliseconds`);
         (timestamps ??= new Float64Array(count).fill(nowMs))[index] = record.timestamp;

@@ -191,7 +191,7 @@ export function writeHeader(batch: Buffer, header: HeaderFields): void {
 }
 
 /** The batch's record bytes, decompressed if needed, with where they lie in the returned buffer. */
-function recordBytesOf(batch: Buffer, position: number, sizeBytes: number, options: DecodeOptions): { bytes: Buffer; start: number; end: number } {
+export function recordBytesOf(batch: Buffer, position: number, sizeBytes: number, options: DecodeOptions = {}): { bytes: Buffer; start: number; end: number } {
   const attributes = batch.readInt16BE(position + Field.attributes);
   const codec = compressionName(compressionIdOf(attributes));
   const start = position + BATCH_HEADER_BYTES;

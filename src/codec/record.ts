@@ -53,7 +53,8 @@ export interface DecodedRecord {
 
 const NULL_LENGTH_BYTES = 1; // varint(-1)
 
-function byteLength(bytes: RecordBytes | undefined): number {
+/** Byte length of a key, value or header value as encoded; -1 for null. Strings count as UTF-8. */
+export function byteLength(bytes: RecordBytes | undefined): number {
   if (bytes === null || bytes === undefined) return -1;
   return typeof bytes === 'string' ? Buffer.byteLength(bytes, 'utf8') : bytes.length;
 }
@@ -72,27 +73,60 @@ function headersSize(headers: readonly RecordHeaderInput[] | undefined): number 
   return size;
 }
 
-/** Size of the record body (everything after its length varint). */
-export function recordBodySize(record: RecordInput, timestampDelta: number, offsetDelta: number): number {
-  return (
-    1 +
-    varlongSize(timestampDelta) +
-    varintSize(offsetDelta) +
-    lengthPrefixedSize(byteLength(record.key)) +
-    lengthPrefixedSize(byteLength(record.value)) +
-    headersSize(record.headers)
-  );
+/**
+ * Size of a record body (everything after its length varint), from its parts; `keyLength` and
+ * `valueLength` are their byteLength()s (-1 = null).
+ */
+export function recordBodySizeOf(timestampDelta: number, offsetDelta: number, keyLength: number, valueLength: number, headers: readonly RecordHeaderInput[] | undefined): number {
+  return 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + lengthPrefixedSize(keyLength) + lengthPrefixedSize(valueLength) + headersSize(headers);
 }
 
-function writeLengthPrefixed(buffer: Buffer, position: number, bytes: RecordBytes | undefined): number {
-  if (bytes === null || bytes === undefined) return writeVarint(buffer, position, -1);
-  if (typeof bytes === 'string') {
-    position = writeVarint(buffer, position, Buffer.byteLength(bytes, 'utf8'));
-    return position + buffer.write(bytes, position, 'utf8');
+/** Size of the record body (everything after its length varint). */
+export function recordBodySize(record: RecordInput, timestampDelta: number, offsetDelta: number): number {
+  return recordBodySizeOf(timestampDelta, offsetDelta, byteLength(record.key), byteLength(record.value), record.headers);
+}
+
+/** Writes a length-prefixed field whose byteLength() (-1 = null) the caller has computed. */
+function writeLengthPrefixed(buffer: Buffer, position: number, bytes: RecordBytes | undefined, length: number): number {
+  position = writeVarint(buffer, position, length);
+  if (length <= 0) return position;
+  if (typeof bytes === 'string') buffer.write(bytes, position, length, 'utf8');
+  else buffer.set(bytes!, position); // TypedArray.set: cheaper than Buffer.copy for the small values records carry
+  return position + length;
+}
+
+/**
+ * Writes one record (length prefix included) at `position` from its parts, with the body size
+ * and the key's and value's byteLength()s already computed; returns the next position.
+ */
+export function writeRecordOf(
+  buffer: Buffer,
+  position: number,
+  bodySize: number,
+  timestampDelta: number,
+  offsetDelta: number,
+  key: RecordBytes | undefined,
+  keyLength: number,
+  value: RecordBytes,
+  valueLength: number,
+  headers: readonly RecordHeaderInput[] | undefined,
+): number {
+  position = writeVarint(buffer, position, bodySize);
+  buffer[position++] = 0; // attributes
+  position = writeVarlong(buffer, position, timestampDelta);
+  position = writeVarint(buffer, position, offsetDelta);
+  position = writeLengthPrefixed(buffer, position, key, keyLength);
+  position = writeLengthPrefixed(buffer, position, value, valueLength);
+  if (headers === undefined) {
+    buffer[position++] = 0; // varint(0): no headers
+    return position;
   }
-  position = writeVarint(buffer, position, bytes.length);
-  buffer.set(bytes, position); // TypedArray.set: cheaper than Buffer.copy for the small values records carry
-  return position + bytes.length;
+  position = writeVarint(buffer, position, headers.length);
+  for (const header of headers) {
+    position = writeLengthPrefixed(buffer, position, header.key, Buffer.byteLength(header.key, 'utf8'));
+    position = writeLengthPrefixed(buffer, position, header.value, byteLength(header.value));
+  }
+  return position;
 }
 
 /** Writes one record (length prefix included) at `position`; returns the next position. */
@@ -104,19 +138,7 @@ export function writeRecord(
   timestampDelta: number,
   offsetDelta: number,
 ): number {
-  position = writeVarint(buffer, position, bodySize);
-  buffer[position++] = 0; // attributes
-  position = writeVarlong(buffer, position, timestampDelta);
-  position = writeVarint(buffer, position, offsetDelta);
-  position = writeLengthPrefixed(buffer, position, record.key);
-  position = writeLengthPrefixed(buffer, position, record.value);
-  const headers = record.headers ?? [];
-  position = writeVarint(buffer, position, headers.length);
-  for (const header of headers) {
-    position = writeLengthPrefixed(buffer, position, header.key);
-    position = writeLengthPrefixed(buffer, position, header.value);
-  }
-  return position;
+  return writeRecordOf(buffer, position, bodySize, timestampDelta, offsetDelta, record.key, byteLength(record.key), record.value, byteLength(record.value), record.headers);
 }
 
 /**

@@ -17,24 +17,15 @@ import { CodecError } from './codec-error.js';
 export const MAX_VARINT_BYTES = 5;
 export const MAX_VARLONG_BYTES = 10;
 
-const TWO_POW_31 = 2 ** 31;
-
 /** Bytes needed for the zig-zag varint of a signed 32-bit `value`. */
 export function varintSize(value: number): number {
-  let raw = ((value << 1) ^ (value >> 31)) >>> 0;
-  let bytes = 1;
-  while (raw >= 0x80) {
-    raw >>>= 7;
-    bytes++;
-  }
-  return bytes;
+  const raw = ((value << 1) ^ (value >> 31)) >>> 0;
+  return raw < 0x80 ? 1 : raw < 0x4000 ? 2 : raw < 0x200000 ? 3 : raw < 0x10000000 ? 4 : 5;
 }
 
 /** Writes `value` (a signed 32-bit integer) as a zig-zag varint; returns the next position. */
 export function writeVarint(buffer: Buffer, position: number, value: number): number {
-  if (!Number.isInteger(value) || value < -TWO_POW_31 || value >= TWO_POW_31) {
-    throw new CodecError('INVALID_ARGUMENT', `varint value ${value} is not a 32-bit integer`);
-  }
+  if ((value | 0) !== value) throw new CodecError('INVALID_ARGUMENT', `varint value ${value} is not a 32-bit integer`);
   let raw = ((value << 1) ^ (value >> 31)) >>> 0;
   while (raw >= 0x80) {
     buffer[position++] = (raw & 0x7f) | 0x80;
@@ -51,16 +42,16 @@ function zigzagLong(value: number): number {
 
 /** Bytes needed for the zig-zag varlong of `value` (a safe integer). */
 export function varlongSize(value: number): number {
-  if (value >= -TWO_POW_31 && value < TWO_POW_31) return varintSize(value);
+  if ((value | 0) === value) return varintSize(value);
   return bigVarlongSize(BigInt(value));
 }
 
 /** Writes `value` (a safe integer) as a zig-zag varlong; returns the next position. */
 export function writeVarlong(buffer: Buffer, position: number, value: number): number {
+  if ((value | 0) === value) return writeVarint(buffer, position, value);
   if (!Number.isSafeInteger(value)) {
     throw new CodecError('INVALID_ARGUMENT', `varlong value ${value} is not a safe integer`);
   }
-  if (value >= -TWO_POW_31 && value < TWO_POW_31) return writeVarint(buffer, position, value);
   let raw = zigzagLong(value);
   if (raw > Number.MAX_SAFE_INTEGER) return writeBigVarlong(buffer, position, BigInt(value));
   while (raw >= 0x80) {

@@ -62,14 +62,6 @@ const SIZE_PREFIX_BYTES = 4;
 /** How long close() waits for the server to close its side after ours. */
 const CLOSE_TIMEOUT_MS = 1_000;
 
-/** Frames `body` with its 4-byte size prefix. */
-export function framed(body: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(SIZE_PREFIX_BYTES + body.length);
-  frame.writeInt32BE(body.length, 0);
-  body.copy(frame, SIZE_PREFIX_BYTES);
-  return frame;
-}
-
 /** `host:port` (IPv6 in brackets: `[::1]:9092`). */
 export function parseAddress(address: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(address);

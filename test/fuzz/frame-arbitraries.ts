@@ -10,7 +10,13 @@ import { ALL_APIS } from '../../src/protocol/apis/index.js';
 import { ApiVersionsRequest } from '../../src/protocol/messages/api-versions.js';
 import { encodeRequest } from '../../src/protocol/wire/headers.js';
 import { inVersionRange, type FieldSchema, type FieldType, type MessageSchema } from '../../src/protocol/wire/schema.js';
-import { framed } from '../../src/protocol/wire-connection.js';
+
+/** Frames `body` with its 4-byte size prefix, as a client sends a request. */
+export function framed(body: Buffer): Buffer {
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32BE(body.length);
+  return Buffer.concat([prefix, body]);
+}
 
 export const FUZZ_TOPIC = 'fuzz';
 /** Admin APIs that create or delete partitions are left out: a mutated count could legitimately

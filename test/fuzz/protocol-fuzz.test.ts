@@ -13,8 +13,7 @@ import { encodeRequest } from '../../src/protocol/wire/headers.js';
 import { ensureBuilt, startServe, type ServeChild } from '../support/serve-child.js';
 import { tempDir } from '../support/temp-dir.js';
 import { connectTo, readPartition } from '../../bench/wire-client.js';
-import { framed } from '../../src/protocol/wire-connection.js';
-import { FUZZ_TOPIC, PROBE, PROBE_CORRELATION_ID, sessionArbitrary, validRequests, type FuzzSession } from './frame-arbitraries.js';
+import { framed, FUZZ_TOPIC, PROBE, PROBE_CORRELATION_ID, sessionArbitrary, validRequests, type FuzzSession } from './frame-arbitraries.js';
 
 const FRAMES = Number(process.env.STRATA_FUZZ_FRAMES ?? 8_000);
 const SEED = Number(process.env.STRATA_FUZZ_SEED ?? Date.now() % 0x7fffffff);

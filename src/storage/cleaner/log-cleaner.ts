@@ -29,9 +29,9 @@
 import { CodecError } from '../../codec/codec-error.js';
 import { crc32c } from '../../codec/crc32c.js';
 import { readInt64, writeInt64 } from '../../codec/byte-reader.js';
-import { compress, compressionName, decompress } from '../../codec/compression.js';
+import { compress, compressionName } from '../../codec/compression.js';
 import { Attribute, BATCH_HEADER_BYTES, BATCH_LENGTH_PREFIX_BYTES, baseOffsetAt, batchSizeAt, compressionIdOf, CRC_START, Field, lastOffsetAt, maxTimestampAt } from '../../codec/record-batch-header.js';
-import { walkRawRecords } from '../../codec/record-batch.js';
+import { recordBytesOf, walkRawRecords } from '../../codec/record-batch.js';
 import { RecordCursor } from '../../codec/record.js';
 import type { FileIO, StorageFile } from '../file-io.js';
 import type { PartitionLog } from '../partition-log.js';
@@ -351,9 +351,8 @@ function selectNewest(batch: Buffer, context: RewriteContext): Selection {
   const attributes = batch.readInt16BE(Field.attributes);
   const logAppendTime = (attributes & Attribute.logAppendTime) !== 0;
   const baseTimestamp = readInt64(batch, Field.baseTimestamp);
-  const codec = compressionName(compressionIdOf(attributes));
-  const records = codec === 'none' ? batch : decompress(codec, batch.subarray(BATCH_HEADER_BYTES));
-  const cursor = new RecordCursor(records, codec === 'none' ? BATCH_HEADER_BYTES : 0);
+  const { bytes: records, start, end } = recordBytesOf(batch, 0, batch.length);
+  const cursor = new RecordCursor(records, start, end);
   for (let index = 0; index < recordCount; index++) {
     const start = cursor.reader.position;
     cursor.next();
